@@ -1,0 +1,687 @@
+#!/usr/bin/env bash
+# engine.sh - a local Docker engine (with BuildKit) for imgspec's end-to-end tests.
+#
+# Meant for a Debian 12 (bookworm) host, run as root, that can reach a Debian package
+# mirror but no container registry. Nothing is pulled: every base image the tests use is
+# made here, from Debian packages.
+#
+# Usage:  scripts/engine.sh [start|stop|status|selftest]
+#
+#   start     (default) install what is missing, start dockerd if it is not answering,
+#             create the local images that are missing or out of date, write $PREFIX/env.sh.
+#             Safe to run again: when everything is up it only checks and returns.
+#   stop      stop the dockerd this script started (by its pidfile).
+#   status    print client/server versions, or say that the engine is down (exit 1).
+#   selftest  start, then build and run a small 2-stage Dockerfile (cache mount, heredoc
+#             RUN, numeric non-root USER), rebuild after a source edit and require CACHED
+#             steps; then smoke-test every stand-in image.
+#
+# Afterwards:  . "$PREFIX/env.sh"; docker build --network=host -t some/tag DIR
+#
+# Environment:
+#   IMGSPEC_ENGINE_PREFIX  where everything lives          (default /var/lib/imgspec-engine)
+#   IMGSPEC_DEBIAN_MIRROR  Debian mirror URL               (default: the one apt uses)
+#   IMGSPEC_DEBIAN_SECURITY_MIRROR  security mirror URL    (default: the one apt uses)
+#
+# How the engine is put together:
+#   * dockerd, the docker CLI and the buildx plugin come from Debian 13 (trixie) packages,
+#     downloaded with a private apt configuration and unpacked under $PREFIX/root; the
+#     system's apt sources are not changed and nothing docker-related is installed
+#     system-wide. containerd, runc and tini come from Debian 12 via apt.
+#   * dockerd runs with --iptables=false --ip-forward=false, so the host's firewall and
+#     sysctls are left alone. As a consequence containers on the default bridge have no
+#     outside access: a build whose RUN steps fetch packages needs `--network=host`.
+#   * `# syntax=` lines cannot be used (the frontend image cannot be pulled); the
+#     built-in Dockerfile frontend already supports RUN --mount and heredocs.
+set -euo pipefail
+
+PREFIX=${IMGSPEC_ENGINE_PREFIX:-/var/lib/imgspec-engine}
+BIN=$PREFIX/bin
+ROOT=$PREFIX/root                 # unpacked Debian 13 docker packages
+DOCKER_CFG=$PREFIX/docker-config  # DOCKER_CONFIG (holds the buildx plugin link)
+SOCK=$PREFIX/docker.sock
+PIDFILE=$PREFIX/dockerd.pid
+DLOG=$PREFIX/dockerd.log
+LOGS=$PREFIX/logs
+RECIPES=$PREFIX/recipes
+# Label on every image made here; its value is a hash of the recipe that made it.
+RECIPE_LABEL=org.imgspec.engine.recipe
+DEFAULT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+export DEBIAN_FRONTEND=noninteractive
+export LC_ALL=C
+
+log() { printf '[engine] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------- cleanup
+
+CLEANUP=()
+on_exit() {
+  local c
+  for c in "${CLEANUP[@]+"${CLEANUP[@]}"}"; do eval "$c" || true; done
+}
+trap on_exit EXIT
+
+# ---------------------------------------------------------------------------- apt
+
+# Mirror URLs as the host's apt configuration names them (deb822 or one-line format).
+apt_uris() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] && awk 'tolower($1)=="uris:" {for (i=2;i<=NF;i++) print $i}' "$f"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] && awk '$1=="deb" {for (i=2;i<=NF;i++) if ($i ~ /^[a-z+]+:\/\//) {print $i; break}}' "$f"
+  done
+  return 0
+}
+
+debian_mirror() {
+  if [ -n "${IMGSPEC_DEBIAN_MIRROR:-}" ]; then printf '%s\n' "$IMGSPEC_DEBIAN_MIRROR"; return; fi
+  local m; m=$(apt_uris | grep -v -- '-security' | head -n1 || true)
+  printf '%s\n' "${m:-http://deb.debian.org/debian}"
+}
+
+security_mirror() {
+  if [ -n "${IMGSPEC_DEBIAN_SECURITY_MIRROR:-}" ]; then printf '%s\n' "$IMGSPEC_DEBIAN_SECURITY_MIRROR"; return; fi
+  local m; m=$(apt_uris | grep -- '-security' | head -n1 || true)
+  printf '%s\n' "${m:-http://deb.debian.org/debian-security}"
+}
+
+APT_UPDATED=0
+apt_update_once() {
+  [ "$APT_UPDATED" = 1 ] && return 0
+  log "apt-get update"
+  apt-get update -q >"$LOGS/apt-update.log" 2>&1 || { tail -n 20 "$LOGS/apt-update.log" >&2; die "apt-get update failed"; }
+  APT_UPDATED=1
+}
+
+is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+# Install host packages that are missing. A temporary policy-rc.d keeps maintainer
+# scripts from starting services (containerd must only run under our dockerd).
+apt_install() {
+  local want=() p
+  for p in "$@"; do is_installed "$p" || want+=("$p"); done
+  [ ${#want[@]} -eq 0 ] && return 0
+  apt_update_once
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    CLEANUP+=("rm -f /usr/sbin/policy-rc.d")
+  fi
+  log "apt-get install ${want[*]}"
+  apt-get install -y -q --no-install-recommends "${want[@]}" >"$LOGS/apt-install.log" 2>&1 \
+    || { tail -n 30 "$LOGS/apt-install.log" >&2; die "apt-get install failed"; }
+}
+
+# ---------------------------------------------------------------------------- engine
+
+# Download Debian 13's docker packages with a private apt state (the host's sources are
+# untouched) and unpack them under $ROOT. Done once; $ROOT/VERSIONS records what we got.
+fetch_docker() {
+  [ -x "$ROOT/usr/sbin/dockerd" ] && [ -x "$ROOT/usr/bin/docker" ] && return 0
+  local A=$PREFIX/apt-trixie
+  rm -rf "$A"
+  mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$A/parts" "$A/debs"
+  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie main\n' \
+    "$(debian_mirror)" >"$A/sources.list"
+  local opts=(
+    -o "Dir::Etc::SourceList=$A/sources.list" -o "Dir::Etc::SourceParts=$A/parts"
+    -o "Dir::State::Lists=$A/lists" -o "Dir::Cache=$A/cache"
+    -o "APT::Sandbox::User=root" -q
+  )
+  log "downloading docker.io, docker-cli, docker-buildx from Debian 13"
+  apt-get "${opts[@]}" update >"$LOGS/apt-trixie.log" 2>&1 \
+    || { tail -n 20 "$LOGS/apt-trixie.log" >&2; die "apt-get update (trixie) failed"; }
+  (cd "$A/debs" && apt-get "${opts[@]}" download docker.io docker-cli docker-buildx) >>"$LOGS/apt-trixie.log" 2>&1 \
+    || { tail -n 20 "$LOGS/apt-trixie.log" >&2; die "apt-get download (trixie) failed"; }
+  rm -rf "$ROOT.new"
+  mkdir -p "$ROOT.new"
+  local deb
+  for deb in "$A"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$ROOT.new"
+    printf '%s %s\n' "$(dpkg-deb -f "$deb" Package)" "$(dpkg-deb -f "$deb" Version)" >>"$ROOT.new/VERSIONS"
+  done
+  rm -rf "$ROOT"
+  mv "$ROOT.new" "$ROOT"
+  rm -rf "$A/debs"
+  log "unpacked: $(paste -sd, "$ROOT/VERSIONS")"
+}
+
+install_engine() {
+  apt_install containerd runc tini iptables debootstrap ca-certificates debian-archive-keyring
+  fetch_docker
+  mkdir -p "$BIN" "$DOCKER_CFG/cli-plugins"
+  ln -sfn "$ROOT/usr/sbin/dockerd" "$BIN/dockerd"
+  ln -sfn "$ROOT/usr/sbin/docker-proxy" "$BIN/docker-proxy"
+  ln -sfn "$ROOT/usr/bin/docker" "$BIN/docker"
+  ln -sfn /usr/bin/tini-static "$BIN/docker-init"
+  ln -sfn "$ROOT/usr/libexec/docker/cli-plugins/docker-buildx" "$DOCKER_CFG/cli-plugins/docker-buildx"
+  write_env
+}
+
+write_env() {
+  local want
+  want=$(cat <<EOF
+# Generated by scripts/engine.sh - source it to use the imgspec test engine.
+export PATH="$BIN:\$PATH"
+export DOCKER_HOST="unix://$SOCK"
+export DOCKER_CONFIG="$DOCKER_CFG"
+export DOCKER_BUILDKIT=1
+EOF
+)
+  if [ ! -f "$PREFIX/env.sh" ] || [ "$(cat "$PREFIX/env.sh")" != "$want" ]; then
+    printf '%s\n' "$want" >"$PREFIX/env.sh.new"
+    mv "$PREFIX/env.sh.new" "$PREFIX/env.sh"
+  fi
+}
+
+# docker with this engine's settings, whatever the caller's environment says.
+dk() {
+  PATH="$BIN:$PATH" DOCKER_HOST="unix://$SOCK" DOCKER_CONFIG="$DOCKER_CFG" DOCKER_BUILDKIT=1 \
+    "$BIN/docker" "$@"
+}
+
+engine_answers() { [ -S "$SOCK" ] && [ -x "$BIN/docker" ] && dk version >/dev/null 2>&1; }
+
+dockerd_pid() {
+  local p
+  [ -f "$PIDFILE" ] || return 1
+  p=$(cat "$PIDFILE" 2>/dev/null) || return 1
+  [ -n "$p" ] && kill -0 "$p" 2>/dev/null || return 1
+  printf '%s\n' "$p"
+}
+
+dockerd_failed() {
+  log "dockerd did not come up: $*"
+  log "last 40 lines of $DLOG:"
+  tail -n 40 "$DLOG" >&2 || true
+  exit 1
+}
+
+start_dockerd() {
+  if engine_answers; then return 0; fi
+  local pid
+  if ! pid=$(dockerd_pid); then
+    rm -f "$PIDFILE"
+    mkdir -p "$PREFIX/data" "$PREFIX/exec"
+    log "starting dockerd (log: $DLOG)"
+    printf '\n==== %s engine.sh start\n' "$(date -u +%FT%TZ)" >>"$DLOG"
+    # setsid: the daemon must outlive the shell (and process group) that started it;
+    # 9>&- : it must not inherit the lock held on fd 9.
+    PATH="$BIN:$PATH" setsid "$BIN/dockerd" \
+      --iptables=false --ip-forward=false \
+      --data-root "$PREFIX/data" --exec-root "$PREFIX/exec" \
+      --host "unix://$SOCK" --pidfile "$PIDFILE" \
+      </dev/null >>"$DLOG" 2>&1 9>&- &
+    pid=$!
+  else
+    log "dockerd pid $pid exists but does not answer yet; waiting"
+  fi
+  local i
+  for i in $(seq 1 120); do
+    if engine_answers; then
+      log "dockerd up (pid $(dockerd_pid || echo "$pid"))"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null && ! dockerd_pid >/dev/null; then
+      dockerd_failed "process $pid exited"
+    fi
+    sleep 0.25
+  done
+  dockerd_failed "no answer on $SOCK after 30 s"
+}
+
+stop_dockerd() {
+  local pid
+  if ! pid=$(dockerd_pid); then
+    log "no dockerd running from $PIDFILE"
+    return 0
+  fi
+  log "stopping dockerd pid $pid"
+  kill -TERM "$pid"
+  local i
+  for i in $(seq 1 120); do
+    kill -0 "$pid" 2>/dev/null || { log "stopped"; return 0; }
+    sleep 0.25
+  done
+  die "dockerd pid $pid still running after 30 s (see $DLOG)"
+}
+
+# ---------------------------------------------------------------------------- images
+
+image_label() { dk image inspect -f "{{index .Config.Labels \"$RECIPE_LABEL\"}}" "$1" 2>/dev/null || true; }
+image_id() { dk image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+
+# Point every alias at the image `src` (only when it does not already).
+alias_tags() {
+  local src=$1 id t; shift
+  id=$(image_id "$src")
+  for t in "$@"; do
+    [ "$(image_id "$t")" = "$id" ] || dk tag "$src" "$t"
+  done
+}
+
+# Files that debootstrap's minbase lacks compared to the official slim image. Written
+# into the root filesystem before import; their text is part of the debian recipe hash.
+debian_extras() {
+  local dir=$1
+  mkdir -p "$dir/etc/apt/apt.conf.d" "$dir/etc/apt/sources.list.d" "$dir/etc/dpkg/dpkg.cfg.d" "$dir/usr/sbin"
+  cat >"$dir/etc/apt/sources.list.d/debian.sources" <<EOF
+Types: deb
+URIs: $(debian_mirror)
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $(security_mirror)
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  # As in the official image: no package caches kept in layers.
+  cat >"$dir/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
+  cat >"$dir/etc/apt/apt.conf.d/docker-no-languages" <<'EOF'
+Acquire::Languages "none";
+EOF
+  # As in the official -slim image: no docs, man pages or locales from later installs.
+  cat >"$dir/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+EOF
+  # No service starts inside image builds.
+  printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
+  chmod 755 "$dir/usr/sbin/policy-rc.d"
+  extra_ca "$dir/usr/local/share/ca-certificates"
+}
+
+# IMGSPEC_ENGINE_EXTRA_CA (a PEM file, or a directory of *.crt / *.pem files): CA
+# certificates to trust inside the images, for hosts whose HTTPS traffic to package
+# registries goes through a TLS-inspecting proxy. They are put, one per file, into
+# /usr/local/share/ca-certificates of the debian image, so that every later install of
+# Debian's ca-certificates package adds them to /etc/ssl/certs/ca-certificates.crt.
+extra_ca() {
+  local src=${IMGSPEC_ENGINE_EXTRA_CA:-} dest=$1 files=() f
+  [ -n "$src" ] || return 0
+  if [ -d "$src" ]; then
+    for f in "$src"/*.crt "$src"/*.pem; do [ -f "$f" ] && files+=("$f"); done
+  elif [ -f "$src" ]; then
+    files=("$src")
+  else
+    die "IMGSPEC_ENGINE_EXTRA_CA=$src: no such file or directory"
+  fi
+  [ ${#files[@]} -gt 0 ] || die "IMGSPEC_ENGINE_EXTRA_CA=$src: no *.crt or *.pem file"
+  mkdir -p "$dest"
+  cat "${files[@]}" | awk -v d="$dest" '
+    /-----BEGIN CERTIFICATE-----/ { n++; out = sprintf("%s/imgspec-extra-ca-%02d.crt", d, n) }
+    out != "" { print > out }
+    /-----END CERTIFICATE-----/ { close(out); out = "" }
+    END { if (n == 0) exit 1 }' || die "IMGSPEC_ENGINE_EXTRA_CA=$src: no PEM certificate found"
+}
+
+# debian:bookworm-slim (+ debian:bookworm, debian:12-slim, debian:12): debootstrap
+# --variant=minbase, trimmed, imported as a single layer.
+ensure_debian() {
+  local tag=debian:bookworm-slim
+  local x=$RECIPES/debian-extras
+  rm -rf "$x"
+  debian_extras "$x"
+  local boot="debootstrap --variant=minbase bookworm $(debian_mirror) trim-v1"
+  local hash
+  hash=$( {
+    echo "$boot"
+    (cd "$x" && find . -type f | sort | xargs sha256sum)
+  } | sha256sum | cut -c1-16)
+
+  if [ "$(image_label "$tag")" != "$hash" ]; then
+    # The trimmed debootstrap tree is kept, so a change of the extra files only
+    # re-imports; it is made again only when the debootstrap settings change.
+    local R=$PREFIX/rootfs/bookworm
+    if [ "$(cat "$R.recipe" 2>/dev/null || true)" != "$boot" ] || [ ! -x "$R/bin/sh" ]; then
+      log "debootstrap --variant=minbase bookworm (about half a minute)"
+      rm -rf "$R" "$R.new" "$R.recipe"
+      mkdir -p "$(dirname "$R")"
+      debootstrap --variant=minbase --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+        bookworm "$R.new" "$(debian_mirror)" >"$LOGS/debootstrap.log" 2>&1 \
+        || { tail -n 30 "$LOGS/debootstrap.log" >&2; die "debootstrap failed"; }
+      # Trim like the official slim image; docker supplies resolv.conf and hostname.
+      rm -rf "$R.new"/var/cache/apt/archives/*.deb "$R.new"/var/cache/apt/*.bin \
+        "$R.new"/var/lib/apt/lists/* "$R.new"/var/log/*.log "$R.new"/var/log/apt/* \
+        "$R.new"/tmp/* "$R.new"/usr/share/man/* "$R.new"/usr/share/info/* \
+        "$R.new"/usr/share/locale/* "$R.new"/etc/resolv.conf "$R.new"/etc/hostname \
+        "$R.new"/etc/apt/sources.list
+      find "$R.new/usr/share/doc" -mindepth 2 ! -name copyright ! -type d -delete 2>/dev/null || true
+      mv "$R.new" "$R"
+      printf '%s\n' "$boot" >"$R.recipe"
+    fi
+    local S=$PREFIX/rootfs/stage
+    rm -rf "$S"
+    cp -a "$R" "$S"
+    cp -a "$x"/. "$S"/
+    log "docker import $tag"
+    tar --numeric-owner -C "$S" -c . | dk import \
+      --change "ENV PATH=$DEFAULT_PATH" \
+      --change 'CMD ["bash"]' \
+      --change "LABEL $RECIPE_LABEL=$hash" \
+      - "$tag" >/dev/null
+    rm -rf "$S"
+  fi
+  alias_tags "$tag" debian:bookworm debian:12-slim debian:12
+}
+
+# Build a stand-in from its recipe: recipe_NAME writes a build context (Dockerfile and
+# files) into a directory. The image is rebuilt only when the hash of that context and
+# of the debian base image changes.
+ensure_standin() {
+  local name=$1 tag=$2
+  local ctx=$RECIPES/$name
+  rm -rf "$ctx"
+  mkdir -p "$ctx"
+  "recipe_$name" "$ctx"
+  local hash
+  hash=$( {
+    image_id debian:bookworm-slim
+    (cd "$ctx" && find . -type f | sort | xargs sha256sum)
+  } | sha256sum | cut -c1-16)
+  [ "$(image_label "$tag")" = "$hash" ] && return 0
+  log "building $tag"
+  local blog=$LOGS/build-$name.log
+  dk build --network=host --progress=plain --label "$RECIPE_LABEL=$hash" -t "$tag" "$ctx" >"$blog" 2>&1 \
+    || { tail -n 40 "$blog" >&2; die "building $tag failed (full log: $blog)"; }
+}
+
+# python:3.11-slim-bookworm - Debian's Python 3.11 (the version bookworm ships).
+recipe_python() {
+  cat >"$1/Dockerfile" <<'EOF'
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 python3-venv python3-pip python-is-python3 \
+ && rm -rf /var/lib/apt/lists/* \
+ && rm -f /usr/lib/python3.*/EXTERNALLY-MANAGED \
+ && for b in python python3 pip pip3; do ln -s "/usr/bin/$b" "/usr/local/bin/$b"; done
+ENV LANG=C.UTF-8
+CMD ["python3"]
+EOF
+}
+
+# node:18-bookworm-slim - Debian's nodejs 18 and npm, user node (1000:1000).
+recipe_node() {
+  cat >"$1/Dockerfile" <<'EOF'
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --gid 1000 node \
+ && useradd --uid 1000 --gid node --shell /bin/bash --create-home --home-dir /home/node node \
+ && for b in node npm npx; do ln -s "/usr/bin/$b" "/usr/local/bin/$b"; done
+CMD ["node"]
+EOF
+}
+
+# golang:1.19-bookworm - Debian's Go 1.19, with git and a C toolchain for cgo.
+recipe_golang() {
+  cat >"$1/Dockerfile" <<'EOF'
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends golang-go ca-certificates git gcc libc6-dev make pkg-config \
+ && rm -rf /var/lib/apt/lists/* \
+ && ln -s "$(readlink -f /usr/lib/go)" /usr/local/go \
+ && mkdir -p /go/src /go/bin \
+ && chmod -R 1777 /go
+ENV GOPATH=/go
+ENV PATH=/go/bin:/usr/local/go/bin:/usr/lib/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+WORKDIR /go
+EOF
+}
+
+# rust:1.63-slim-bookworm - Debian's rustc 1.63 and cargo.
+recipe_rust() {
+  cat >"$1/Dockerfile" <<'EOF'
+FROM debian:bookworm-slim
+ENV CARGO_HOME=/usr/local/cargo \
+    PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends rustc cargo gcc libc6-dev ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p "$CARGO_HOME/bin" \
+ && for b in cargo rustc rustdoc; do ln -s "/usr/bin/$b" "$CARGO_HOME/bin/$b"; done \
+ && chmod -R a+w "$CARGO_HOME"
+EOF
+}
+
+# gcr.io/distroless/static-debian12:nonroot - users, CA bundle, /tmp; nothing else.
+recipe_distroless() {
+  cat >"$1/Dockerfile" <<'EOF'
+FROM debian:bookworm-slim AS files
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+RUN set -e; \
+    mkdir -p /out/etc/ssl/certs /out/tmp /out/home/nonroot; \
+    printf '%s\n' 'root:x:0:0:root:/root:/sbin/nologin' \
+                  'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' >/out/etc/passwd; \
+    printf '%s\n' 'root:x:0:' 'nonroot:x:65532:' >/out/etc/group; \
+    cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ca-certificates.crt; \
+    chmod 1777 /out/tmp; \
+    chown 65532:65532 /out/home/nonroot; chmod 700 /out/home/nonroot
+
+FROM scratch
+COPY --from=files /out/ /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+USER 65532:65532
+WORKDIR /home/nonroot
+EOF
+}
+
+# nginx-unprivileged:bookworm - Debian's nginx-light as uid 101, port 8080, state in /tmp.
+recipe_nginx() {
+  cat >"$1/nginx.conf" <<'EOF'
+worker_processes auto;
+error_log /var/log/nginx/error.log notice;
+pid /tmp/nginx.pid;
+include /etc/nginx/modules-enabled/*.conf;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    client_body_temp_path /tmp/client_temp;
+    proxy_temp_path       /tmp/proxy_temp;
+    fastcgi_temp_path     /tmp/fastcgi_temp;
+    uwsgi_temp_path       /tmp/uwsgi_temp;
+    scgi_temp_path        /tmp/scgi_temp;
+
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log /var/log/nginx/access.log;
+    sendfile on;
+    keepalive_timeout 65;
+
+    include /etc/nginx/conf.d/*.conf;
+}
+EOF
+  cat >"$1/default.conf" <<'EOF'
+server {
+    listen 8080;
+    server_name localhost;
+
+    location / {
+        root /usr/share/nginx/html;
+        index index.html index.htm;
+    }
+}
+EOF
+  cat >"$1/Dockerfile" <<'EOF'
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nginx-light \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 101 nginx \
+ && useradd --system --uid 101 --gid nginx --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nginx \
+ && rm -f /etc/nginx/sites-enabled/default \
+ && mkdir -p /etc/nginx/conf.d /var/log/nginx \
+ && ln -sf /dev/stdout /var/log/nginx/access.log \
+ && ln -sf /dev/stderr /var/log/nginx/error.log \
+ && test -f /usr/share/nginx/html/index.html
+COPY nginx.conf /etc/nginx/nginx.conf
+COPY default.conf /etc/nginx/conf.d/default.conf
+RUN chown -R 101:0 /etc/nginx && chmod -R g+w /etc/nginx
+EXPOSE 8080
+STOPSIGNAL SIGQUIT
+USER 101:101
+CMD ["nginx", "-g", "daemon off;"]
+EOF
+}
+
+make_images() {
+  mkdir -p "$RECIPES"
+  ensure_debian
+  ensure_standin python     python:3.11-slim-bookworm
+  ensure_standin node       node:18-bookworm-slim
+  ensure_standin golang     golang:1.19-bookworm
+  ensure_standin rust       rust:1.63-slim-bookworm
+  ensure_standin distroless gcr.io/distroless/static-debian12:nonroot
+  ensure_standin nginx      nginx-unprivileged:bookworm
+}
+
+# ---------------------------------------------------------------------------- selftest
+
+expect_eq() { # expect_eq WHAT GOT WANT
+  [ "$2" = "$3" ] || die "selftest: $1: got '$2', want '$3'"
+  log "ok: $1"
+}
+
+selftest_build() {
+  local n=$1 dir=$2
+  dk build --progress=plain -t imgspec-engine-selftest "$dir" >"$dir/build$n.log" 2>&1 \
+    || { tail -n 40 "$dir/build$n.log" >&2; die "selftest build $n failed"; }
+}
+
+selftest() {
+  local W; W=$(mktemp -d)
+  CLEANUP+=("rm -rf '$W'")
+  mkdir -p "$W/src"
+  echo 'v1' >"$W/src/version"
+  # A fresh value each run, so build 1 never comes wholly from an earlier selftest's cache.
+  echo "$$-$(date +%s%N)" >"$W/src/nonce"
+  # No network needed: only the local debian image. The cache mount keeps a counter
+  # that survives between builds, which the rebuild checks.
+  cat >"$W/Dockerfile" <<'EOF'
+FROM debian:bookworm-slim AS build
+RUN <<EOT
+set -e
+mkdir -p /out
+echo heredoc-ok > /out/heredoc
+EOT
+
+COPY src/ /src/
+RUN --mount=type=cache,target=/cache \
+    n=$(cat /cache/count 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > /cache/count; \
+    echo "$(cat /src/version) build=$n" > /out/info
+
+FROM debian:bookworm-slim
+COPY --from=build /out/ /app/
+USER 10001:10001
+CMD ["sh", "-c", "echo \"$(cat /app/info) $(cat /app/heredoc) uid=$(id -u)\""]
+EOF
+  dk image rm -f imgspec-engine-selftest >/dev/null 2>&1 || true
+
+  log "selftest: build 1"
+  selftest_build 1 "$W"
+  local out n
+  out=$(dk run --rm --network=none imgspec-engine-selftest)
+  n=$(printf '%s\n' "$out" | sed -n 's/^v1 build=\([0-9]*\) .*/\1/p')
+  [ -n "$n" ] || die "selftest: unexpected output '$out'"
+  expect_eq "first build: heredoc RUN, USER 10001" "$out" "v1 build=$n heredoc-ok uid=10001"
+  local first; first=$(image_id imgspec-engine-selftest)
+
+  echo 'v2' >"$W/src/version"
+  log "selftest: build 2 after editing src/version"
+  selftest_build 2 "$W"
+  grep -q ' CACHED$' "$W/build2.log" || { cat "$W/build2.log" >&2; die "selftest: rebuild shows no CACHED step"; }
+  log "ok: rebuild reports $(grep -c ' CACHED$' "$W/build2.log") CACHED steps"
+  expect_eq "rebuild picked up the edit, cache mount kept its content" \
+    "$(dk run --rm --network=none imgspec-engine-selftest)" "v2 build=$((n + 1)) heredoc-ok uid=10001"
+  dk image rm imgspec-engine-selftest "$first" >/dev/null
+
+  log "selftest: stand-in images"
+  expect_eq "debian: bash, useradd" "$(dk run --rm --network=none debian:bookworm-slim bash -c 'command -v useradd groupadd >/dev/null && echo yes')" yes
+  expect_eq "python venv" "$(dk run --rm --network=none python:3.11-slim-bookworm python -c 'import venv, sys; print(sys.version_info[:2] == (3, 11))')" True
+  expect_eq "node user" "$(dk run --rm --network=none --user node node:18-bookworm-slim sh -c 'node -e "console.log(process.version.split(\".\")[0])"; id -u; echo $HOME' | paste -sd' ')" "v18 1000 /home/node"
+  expect_eq "go" "$(dk run --rm --network=none golang:1.19-bookworm sh -c 'go version | cut -d" " -f3 | cut -d. -f1,2')" go1.19
+  expect_eq "cargo" "$(dk run --rm --network=none rust:1.63-slim-bookworm sh -c 'rustc --version | cut -d" " -f2 | cut -d. -f1,2')" 1.63
+  expect_eq "distroless user" "$(dk image inspect -f '{{.Config.User}}' gcr.io/distroless/static-debian12:nonroot)" 65532:65532
+
+  local c
+  c=$(dk run -d --network=none nginx-unprivileged:bookworm)
+  CLEANUP+=("dk rm -f $c >/dev/null 2>&1")
+  out=""
+  for _ in $(seq 1 40); do
+    out=$(dk run --rm --network "container:$c" python:3.11-slim-bookworm python -c \
+      'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:8080/").status)' 2>/dev/null) && break
+    sleep 0.25
+  done
+  expect_eq "nginx serves on 8080" "$out" 200
+  expect_eq "nginx runs as uid 101" "$(dk exec "$c" awk '/^Uid:/ {print $2}' /proc/1/status)" 101
+  dk rm -f "$c" >/dev/null
+  log "selftest OK"
+}
+
+# ---------------------------------------------------------------------------- main
+
+status() {
+  if [ -x "$BIN/docker" ] && engine_answers; then
+    dk version --format 'client {{.Client.Version}}, server {{.Server.Version}}'
+    dk buildx version 2>/dev/null || true
+    echo "socket unix://$SOCK, pid $(dockerd_pid || echo '?'); use: . $PREFIX/env.sh"
+  else
+    echo "engine is down (no answer on unix://$SOCK)"
+    return 1
+  fi
+}
+
+start() {
+  [ "$(id -u)" = 0 ] || die "must run as root"
+  command -v apt-get >/dev/null || die "needs a Debian host (apt-get)"
+  install_engine
+  start_dockerd
+  make_images
+  log "ready: . $PREFIX/env.sh"
+}
+
+main() {
+  local cmd=${1:-start}
+  case "$cmd" in
+    start | selftest | stop) ;;
+    status) status; return ;;
+    -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; return 0 ;;
+    *) echo "usage: $0 [start|stop|status|selftest]" >&2; exit 2 ;;
+  esac
+  mkdir -p "$PREFIX" "$LOGS"
+  # One start/stop/selftest at a time per prefix.
+  exec 9>"$PREFIX/.lock"
+  flock 9
+  case "$cmd" in
+    start) start ;;
+    selftest) start; selftest ;;
+    stop) stop_dockerd ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,93 @@
+//! The pipeline, top to bottom: load → expand → check → lower → optimise →
+//! emit. Pure apart from the [`Loader`]; nothing is written here.
+
+use std::path::Path;
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::emit::{self, Frontend};
+use crate::loader::Loader;
+use crate::source::{SourceMap, Span};
+use crate::{eval, ir, opt, resolve, types};
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub frontend: Frontend,
+}
+
+/// One image's generated files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub image: String,
+    pub dockerfile: String,
+    pub dockerignore: String,
+    pub ir: ir::Dockerfile,
+}
+
+#[derive(Debug)]
+pub struct Compilation {
+    pub sources: SourceMap,
+    pub diagnostics: Diagnostics,
+    /// Empty whenever there is an error: output is all or nothing.
+    pub outputs: Vec<Output>,
+}
+
+/// Compiles every image of the spec at `path`. `Err` only when the root file
+/// itself cannot be read.
+pub fn compile(
+    loader: &dyn Loader,
+    path: &Path,
+    options: &Options,
+) -> std::io::Result<Compilation> {
+    let (program, mut diagnostics) = resolve::load(loader, path)?;
+    let expanded = eval::expand_images(&program, &mut diagnostics);
+    if expanded.is_empty() && !diagnostics.has_errors() {
+        if let Some(root) = program.root {
+            let has_images = program.modules[root.0]
+                .ast
+                .definitions
+                .iter()
+                .any(|d| d.kind == crate::syntax::ast::DefKind::Image);
+            if !has_images {
+                diagnostics.push(no_images(root_span(&program)));
+            }
+        }
+    }
+    let images = types::check(&expanded, &mut diagnostics);
+    let source = path.display().to_string();
+    let outputs = if diagnostics.has_errors() {
+        Vec::new()
+    } else {
+        images
+            .iter()
+            .map(|image| {
+                let ir = opt::optimise(ir::lower(image));
+                Output {
+                    image: image.name.clone(),
+                    dockerfile: emit::dockerfile(&ir, &source, &options.frontend),
+                    dockerignore: emit::dockerignore(&ir, &source),
+                    ir,
+                }
+            })
+            .collect()
+    };
+    Ok(Compilation {
+        sources: program.sources,
+        diagnostics,
+        outputs,
+    })
+}
+
+fn root_span(program: &resolve::Program) -> Span {
+    program
+        .sources
+        .files()
+        .next()
+        .map(|(id, _)| Span::new(id, 0..0))
+        .unwrap_or_default()
+}
+
+fn no_images(span: Span) -> Diagnostic {
+    Diagnostic::error(Code::NoImages, span, "this file defines no image")
+        .label("nothing to compile")
+        .help("add `image NAME { base = ... }`; files with only templates are imported with `use`, not compiled")
+}

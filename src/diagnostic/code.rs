@@ -1,0 +1,60 @@
+//! The stable diagnostic codes. A code never changes meaning once released;
+//! `docs/diagnostics.md` documents each one and `tests/diagnostics.rs` holds
+//! one fixture per code.
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $summary:literal;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The stable code, e.g. `E0005`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// One line saying what the code means.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax = "E0001", "the file does not follow the imgspec grammar";
+    InvalidEscape = "E0002", "a string contains an unknown escape sequence";
+    ModuleNotFound = "E0003", "a `use` names a module or file that does not exist";
+    ImportCycle = "E0004", "modules import each other in a cycle";
+    UnknownName = "E0005", "a name refers to nothing in scope";
+    DuplicateDefinition = "E0006", "two definitions in one file share a name";
+    UnknownField = "E0007", "a block has a field its kind does not define";
+    DuplicateField = "E0008", "a block sets the same field twice";
+    MissingField = "E0009", "a required field is missing";
+    WrongType = "E0010", "a value has the wrong type for its place";
+    UnknownArgument = "E0011", "a call passes an argument the definition does not take";
+    MissingArgument = "E0012", "a call omits a parameter that has no default";
+    TemplateRecursion = "E0013", "a template extends itself, directly or through others";
+    Interpolation = "E0014", "a `{{ }}` interpolation is malformed or names an unknown parameter";
+    InvalidValue = "E0015", "a value has the right type but is not allowed";
+    NoImages = "E0016", "the file defines no image to compile";
+    RootUser = "E0101", "the runner would run as root without an explicit opt-out";
+    UnpinnedBase = "E0102", "a base image is untagged or tagged `latest`";
+    InvalidPackage = "E0103", "a package name or version is not valid for the package manager";
+    ForeignPackage = "E0104", "a package belongs to a different package manager than the base's";
+    ShellForm = "E0105", "shell syntax is used where the runner has no shell";
+    DynamicIntoScratch = "E0106", "a dynamically linked artifact goes into a runner without a libc";
+    LibcMismatch = "E0107", "an artifact built against one libc goes into a runner with another";
+    SecretInEnv = "E0108", "a secret-looking name is set as an ENV or ARG";
+    PrivilegedPort = "E0109", "a port below 1024 is exposed by a non-root runner";
+    WholeContextSource = "E0110", "a source copies the whole build context, defeating the layer cache";
+    PathEscapesContext = "E0111", "a path leaves the build context";
+    NoPackageManager = "E0112", "packages are requested on a base without a package manager";
+    UnsafeString = "E0113", "a string cannot be written into the Dockerfile without changing its structure";
+    NoPipefail = "E0114", "a step uses a pipe but the base has no shell with `pipefail`";
+    ForbiddenCommand = "E0115", "a step uses `cd` or `sudo`, which the Dockerfile expresses otherwise";
+    MissingHealthTool = "E0116", "an HTTP health check needs curl or wget in the runner";
+    RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
+}

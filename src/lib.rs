@@ -1,0 +1,23 @@
+//! imgspec: a typed, declarative language compiled to Dockerfiles.
+//!
+//! The pipeline, top to bottom: [`syntax`] (text → AST) → [`resolve`]
+//! (imports, names) → [`eval`] (templates and parameters expanded) →
+//! [`types`] (checked model) → [`ir`] (stages and steps) → [`opt`] (passes)
+//! → [`emit`] (Dockerfile text). [`compile`] drives it; [`cli`] is a thin
+//! shell around that.
+
+pub mod cli;
+pub mod compile;
+pub mod diagnostic;
+pub mod emit;
+pub mod eval;
+pub mod ir;
+pub mod loader;
+pub mod model;
+pub mod opt;
+pub mod resolve;
+pub mod source;
+pub mod stdlib;
+pub mod suggest;
+pub mod syntax;
+pub mod types;

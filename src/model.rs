@@ -1,0 +1,258 @@
+//! The checked model of an image: every field typed, every default filled.
+//! `types` builds it from an expanded record; `ir` lowers it to stages.
+
+use crate::source::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distro {
+    Debian,
+    Ubuntu,
+    Alpine,
+    Rhel,
+    Wolfi,
+    Distroless,
+    Scratch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Libc {
+    Glibc,
+    Musl,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Ash,
+    Sh,
+    None,
+}
+
+impl Shell {
+    pub fn path(self) -> Option<&'static str> {
+        match self {
+            Shell::Bash => Some("/bin/bash"),
+            Shell::Ash => Some("/bin/ash"),
+            Shell::Sh => Some("/bin/sh"),
+            Shell::None => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackageManager {
+    Apt,
+    Apk,
+    Dnf,
+    Microdnf,
+    None,
+}
+
+impl PackageManager {
+    pub fn name(self) -> &'static str {
+        match self {
+            PackageManager::Apt => "apt",
+            PackageManager::Apk => "apk",
+            PackageManager::Dnf => "dnf",
+            PackageManager::Microdnf => "microdnf",
+            PackageManager::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// registry/name, e.g. `python` or `gcr.io/distroless/static-debian12`.
+    pub name: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+impl ImageRef {
+    pub fn is_scratch(&self) -> bool {
+        self.name == "scratch"
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = self.name.clone();
+        if let Some(tag) = &self.tag {
+            out.push(':');
+            out.push_str(tag);
+        }
+        if let Some(digest) = &self.digest {
+            out.push('@');
+            out.push_str(digest);
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Base {
+    /// As written at the use, e.g. `python.slim`.
+    pub name: String,
+    pub reference: ImageRef,
+    pub distro: Distro,
+    pub libc: Libc,
+    pub shell: Shell,
+    pub packages: PackageManager,
+    /// A non-root user that already exists in the image.
+    pub nonroot: Option<u32>,
+    pub span: Span,
+    pub def_span: Span,
+    /// False for the stand-in used after the real base failed to check;
+    /// rules that depend on the base skip it.
+    pub known: bool,
+}
+
+impl Base {
+    pub fn unknown() -> Base {
+        Base {
+            name: String::new(),
+            reference: ImageRef {
+                name: "scratch".into(),
+                tag: None,
+                digest: None,
+            },
+            distro: Distro::Debian,
+            libc: Libc::Glibc,
+            shell: Shell::Bash,
+            packages: PackageManager::Apt,
+            nonroot: None,
+            span: Span::poison(),
+            def_span: Span::poison(),
+            known: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    pub name: String,
+    pub version: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Linkage {
+    Static,
+    Dynamic,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ecosystem {
+    pub name: String,
+    /// Sub-directory of the context holding the manifests (monorepos).
+    pub dir: Option<String>,
+    /// Manifest and lock files, relative to `dir`.
+    pub manifests: Vec<Spanned<String>>,
+    pub install: Vec<Spanned<String>>,
+    /// Cache directories mounted during install and build steps.
+    pub cache: Vec<Spanned<String>>,
+    /// Commands run after the build, before the runner takes its files.
+    pub prune: Vec<Spanned<String>>,
+    /// What the runner copies from the build stage (absolute path).
+    pub output: Option<Spanned<String>>,
+    pub build_env: Vec<EnvVar>,
+    pub runtime_env: Vec<EnvVar>,
+    pub linkage: Linkage,
+    pub span: Span,
+    pub def_span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Secret {
+    pub id: String,
+    pub target: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub run: String,
+    pub cache: Vec<String>,
+    pub secrets: Vec<Secret>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// `["gunicorn", "app:app"]`: run directly.
+    Exec(Vec<String>),
+    /// `"gunicorn app:app"`: run through the base's shell.
+    Shell(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probe {
+    Http { path: String, port: u16 },
+    Command(Command),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Health {
+    pub probe: Probe,
+    pub interval: Option<u64>,
+    pub timeout: Option<u64>,
+    pub start_period: Option<u64>,
+    pub retries: Option<u32>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct User {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Runner {
+    pub base: Base,
+    pub user: User,
+    pub user_span: Option<Span>,
+    /// The reason given for running as root, if any.
+    pub allow_root: Option<Spanned<String>>,
+    /// Whether the compiler must create the user (the base lacks it).
+    pub create_user: bool,
+    pub env: Vec<EnvVar>,
+    pub expose: Vec<Spanned<u16>>,
+    pub entrypoint: Option<Spanned<Command>>,
+    pub cmd: Option<Spanned<Command>>,
+    pub health: Option<Health>,
+    pub labels: Vec<(String, String, Span)>,
+    pub volumes: Vec<Spanned<String>>,
+    pub stop_signal: Option<Spanned<String>>,
+    pub packages: Vec<Package>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    pub name: String,
+    pub span: Span,
+    pub base: Base,
+    pub workdir: Spanned<String>,
+    pub build_packages: Vec<Package>,
+    pub deps: Vec<Ecosystem>,
+    pub sources: Vec<Spanned<String>>,
+    pub excludes: Vec<Spanned<String>>,
+    pub steps: Vec<Step>,
+    /// Paths the runner copies from the build stage; `None` means the
+    /// whole work directory.
+    pub artifacts: Option<Vec<Spanned<String>>>,
+    pub args: Vec<EnvVar>,
+    pub runner: Runner,
+}

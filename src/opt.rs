@@ -1,0 +1,76 @@
+//! Optimisation passes over the IR, each a pure function applied in order.
+
+use crate::ir::{Dockerfile, Instruction, Run, Stage};
+
+pub fn optimise(mut dockerfile: Dockerfile) -> Dockerfile {
+    dockerfile.stages = dockerfile
+        .stages
+        .into_iter()
+        .map(normalise_mounts)
+        .map(merge_runs)
+        .map(pipefail)
+        .collect();
+    dockerfile
+}
+
+/// Sorted, deduplicated mounts, so equal mount sets compare equal.
+fn normalise_mounts(mut stage: Stage) -> Stage {
+    for instruction in &mut stage.instructions {
+        if let Instruction::Run(run) = instruction {
+            run.mounts.sort();
+            run.mounts.dedup();
+        }
+    }
+    stage
+}
+
+/// Rule 6: consecutive RUNs with the same mounts become one layer.
+/// Compiler housekeeping (`joins_any`) may join a RUN with any mounts.
+fn merge_runs(mut stage: Stage) -> Stage {
+    let mut out: Vec<Instruction> = Vec::with_capacity(stage.instructions.len());
+    for instruction in stage.instructions {
+        if let (Some(Instruction::Run(previous)), Instruction::Run(next)) =
+            (out.last_mut(), &instruction)
+        {
+            if can_merge(previous, next) {
+                previous.commands.extend(next.commands.iter().cloned());
+                previous.has_pipe |= next.has_pipe;
+                for rule in &next.lint_ignores {
+                    if !previous.lint_ignores.contains(rule) {
+                        previous.lint_ignores.push(rule);
+                    }
+                }
+                continue;
+            }
+        }
+        out.push(instruction);
+    }
+    stage.instructions = out;
+    stage
+}
+
+fn can_merge(previous: &Run, next: &Run) -> bool {
+    previous.script.is_none()
+        && next.script.is_none()
+        && (previous.mounts == next.mounts || next.joins_any)
+}
+
+/// Rule 7: a stage whose RUNs pipe gets `SHELL [..., "-o", "pipefail", "-c"]`.
+fn pipefail(mut stage: Stage) -> Stage {
+    let piped = stage
+        .instructions
+        .iter()
+        .any(|i| matches!(i, Instruction::Run(r) if r.has_pipe));
+    if let (true, Some(shell)) = (piped, &stage.shell) {
+        stage.instructions.insert(
+            0,
+            Instruction::Shell(vec![
+                shell.clone(),
+                "-o".into(),
+                "pipefail".into(),
+                "-c".into(),
+            ]),
+        );
+    }
+    stage
+}

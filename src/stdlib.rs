@@ -1,0 +1,25 @@
+//! The standard library: imgspec modules embedded in the binary and imported
+//! with `use std.NAME`.
+
+const MODULES: &[(&str, &str)] = &[
+    ("alpine", include_str!("../stdlib/alpine.imgspec")),
+    ("debian", include_str!("../stdlib/debian.imgspec")),
+    ("distroless", include_str!("../stdlib/distroless.imgspec")),
+    ("go", include_str!("../stdlib/go.imgspec")),
+    ("node", include_str!("../stdlib/node.imgspec")),
+    ("python", include_str!("../stdlib/python.imgspec")),
+    ("scratch", include_str!("../stdlib/scratch.imgspec")),
+];
+
+/// The source of `std.NAME`, if there is such a module.
+pub fn module(name: &str) -> Option<&'static str> {
+    MODULES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
+/// All module names, for "did you mean" and for the stdlib test.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    MODULES.iter().map(|(n, _)| *n)
+}

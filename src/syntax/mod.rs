@@ -1,0 +1,7 @@
+//! Parsing: source text → spanned AST (`ast`), with readable syntax errors.
+
+pub mod ast;
+mod parser;
+mod rule_names;
+
+pub use parser::parse;

@@ -1,0 +1,448 @@
+//! pest parse tree → AST. The grammar guarantees the shape of every pair,
+//! so the walkers below only ever see the children the grammar allows.
+
+use pest::iterators::Pair;
+use pest::Parser as _;
+use pest_derive::Parser;
+
+use super::ast::*;
+use super::rule_names::human_name;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, Span};
+
+#[derive(Parser)]
+#[grammar = "../grammar/imgspec.pest"]
+struct Grammar;
+
+/// Parses one file. On a syntax error the module is `None` and the error is
+/// in `diagnostics`; string escape errors still yield a module.
+pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Option<Module> {
+    match Grammar::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            let builder = Builder { file, diagnostics };
+            pairs.next().map(|root| builder.module(root))
+        }
+        Err(error) => {
+            diagnostics.push(syntax_error(file, text, error));
+            None
+        }
+    }
+}
+
+fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
+    let offset = match error.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    // Point at the offending token (or the end of the file).
+    let rest = &text[offset..];
+    let len = rest
+        .find(|c: char| c.is_whitespace())
+        .unwrap_or(rest.len())
+        .clamp(usize::from(!rest.is_empty()), 40);
+    let len = (0..=len)
+        .rev()
+        .find(|l| rest.is_char_boundary(*l))
+        .unwrap_or(0);
+    let span = Span::new(file, offset..offset + len);
+    let found = if rest.is_empty() {
+        "end of file".to_string()
+    } else {
+        format!("`{}`", &rest[..len])
+    };
+    let expected = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let mut d = Diagnostic::error(
+        Code::Syntax,
+        span,
+        format!("expected {expected}, found {found}"),
+    )
+    .label(format!("expected {expected}"));
+    d = d.help(syntax_help(&expected, rest));
+    d
+}
+
+fn describe_expected(rules: &[Rule]) -> String {
+    let value_rules = [Rule::string, Rule::number, Rule::list];
+    let mut names: Vec<&str> = Vec::new();
+    if value_rules.iter().all(|r| rules.contains(r)) {
+        names.push("a value");
+    }
+    let is_value_part = |r: &Rule| {
+        matches!(
+            r,
+            Rule::string
+                | Rule::number
+                | Rule::list
+                | Rule::duration
+                | Rule::boolean
+                | Rule::block
+                | Rule::call
+                | Rule::name
+        )
+    };
+    for rule in rules {
+        if !names.is_empty() && names[0] == "a value" && is_value_part(rule) {
+            continue;
+        }
+        let name = human_name(*rule);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    match names.len() {
+        0 => "something else".to_string(),
+        1 => names[0].to_string(),
+        n => format!("{} or {}", names[..n - 1].join(", "), names[n - 1]),
+    }
+}
+
+fn syntax_help(expected: &str, rest: &str) -> String {
+    if rest.starts_with('\'') {
+        return "strings use double quotes: \"...\"".to_string();
+    }
+    if rest.starts_with(':') && expected.contains('=') {
+        return "fields are set with `=`, as in `workdir = \"/app\"`; `:` is for call arguments"
+            .to_string();
+    }
+    if expected.contains("definition") || expected.contains("`use`") {
+        return "a file holds `use` lines and `base`, `ecosystem`, `template` and `image` definitions".to_string();
+    }
+    "see docs/language.md for the syntax of each construct".to_string()
+}
+
+struct Builder<'d> {
+    file: FileId,
+    diagnostics: &'d mut Diagnostics,
+}
+
+impl Builder<'_> {
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, s.start()..s.end())
+    }
+
+    fn ident(&self, pair: Pair<Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn module(mut self, root: Pair<Rule>) -> Module {
+        let mut module = Module {
+            uses: Vec::new(),
+            definitions: Vec::new(),
+        };
+        for item in root.into_inner() {
+            match item.as_rule() {
+                Rule::use_decl => module.uses.push(self.use_decl(item)),
+                Rule::base_def => module
+                    .definitions
+                    .push(self.definition(DefKind::Base, item)),
+                Rule::ecosystem_def => module
+                    .definitions
+                    .push(self.definition(DefKind::Ecosystem, item)),
+                Rule::template_def => module
+                    .definitions
+                    .push(self.definition(DefKind::Template, item)),
+                Rule::image_def => module
+                    .definitions
+                    .push(self.definition(DefKind::Image, item)),
+                _ => {}
+            }
+        }
+        module
+    }
+
+    fn use_decl(&mut self, pair: Pair<Rule>) -> Use {
+        let span = self.span(&pair);
+        let mut target = UseTarget::Std(String::new());
+        let mut target_span = span;
+        let mut binding = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::module_path => {
+                    target_span = self.span(&part);
+                    let path = part.as_str().to_string();
+                    let last = path.rsplit('.').next().unwrap_or_default().to_string();
+                    let last_start = target_span.end as usize - last.len();
+                    binding = Some(Ident {
+                        name: last,
+                        span: Span::new(self.file, last_start..target_span.end as usize),
+                    });
+                    target = UseTarget::Std(path);
+                }
+                Rule::string => {
+                    target_span = self.span(&part);
+                    target = UseTarget::File(self.string(part));
+                }
+                Rule::ident => binding = Some(self.ident(part)),
+                _ => {}
+            }
+        }
+        Use {
+            target,
+            target_span,
+            binding,
+            span,
+        }
+    }
+
+    fn definition(&mut self, kind: DefKind, pair: Pair<Rule>) -> Definition {
+        let mut docs = Vec::new();
+        let mut name = None;
+        let mut params = Vec::new();
+        let mut extends = None;
+        let mut body = None;
+        let mut head_end = 0;
+        let start = pair.as_span().start();
+        let mut head_start = start;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::kw_base | Rule::kw_ecosystem | Rule::kw_template | Rule::kw_image => {
+                    head_start = part.as_span().start();
+                }
+                Rule::docs => {
+                    for line in part.into_inner() {
+                        docs.push(line.as_str().trim_start_matches("///").trim().to_string());
+                    }
+                }
+                Rule::ident => {
+                    head_end = part.as_span().end();
+                    name = Some(self.ident(part));
+                }
+                Rule::params => {
+                    head_end = part.as_span().end();
+                    params = part.into_inner().map(|p| self.param(p)).collect();
+                }
+                Rule::extends => {
+                    if let Some(call) = part.into_inner().next() {
+                        extends = Some(self.call(call));
+                    }
+                }
+                Rule::block => body = Some(self.block(part)),
+                _ => {}
+            }
+        }
+        Definition {
+            kind,
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span: Span::new(self.file, start..start),
+            }),
+            docs: docs.join("\n"),
+            params,
+            extends,
+            body: body.unwrap_or(Block {
+                fields: Vec::new(),
+                span: Span::new(self.file, start..start),
+            }),
+            head_span: Span::new(self.file, head_start..head_end.max(head_start)),
+        }
+    }
+
+    fn param(&mut self, pair: Pair<Rule>) -> Param {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = inner.next().map(|p| self.ident(p));
+        let ty = inner.next().map(|p| self.type_expr(p));
+        let default = inner.next().map(|p| self.value(p));
+        Param {
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span,
+            }),
+            ty: ty.unwrap_or(TypeExpr {
+                kind: TypeExprKind::Named(String::new()),
+                span,
+            }),
+            default,
+            span,
+        }
+    }
+
+    fn type_expr(&mut self, pair: Pair<Rule>) -> TypeExpr {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next();
+        let kind = match inner {
+            Some(p) if p.as_rule() == Rule::list_type => {
+                let element = p.into_inner().next().map(|e| self.type_expr(e));
+                match element {
+                    Some(e) => TypeExprKind::List(Box::new(e)),
+                    None => TypeExprKind::Named(String::new()),
+                }
+            }
+            Some(p) => TypeExprKind::Named(p.as_str().to_string()),
+            None => TypeExprKind::Named(String::new()),
+        };
+        TypeExpr { kind, span }
+    }
+
+    fn block(&mut self, pair: Pair<Rule>) -> Block {
+        let span = self.span(&pair);
+        let fields = pair.into_inner().map(|f| self.field(f)).collect();
+        Block { fields, span }
+    }
+
+    fn field(&mut self, pair: Pair<Rule>) -> Field {
+        let mut key = None;
+        let mut op = FieldOp::Set;
+        let mut value = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::key => {
+                    if let Some(k) = part.into_inner().next() {
+                        let span = self.span(&k);
+                        let name = if k.as_rule() == Rule::string {
+                            self.string(k)
+                        } else {
+                            k.as_str().to_string()
+                        };
+                        key = Some(Ident { name, span });
+                    }
+                }
+                Rule::assign => op = FieldOp::Set,
+                Rule::append => op = FieldOp::Append,
+                _ => value = Some(self.value(part)),
+            }
+        }
+        let key = key.unwrap_or(Ident {
+            name: String::new(),
+            span: Span::default(),
+        });
+        let value = value.unwrap_or(Value {
+            kind: ValueKind::List(Vec::new()),
+            span: key.span,
+        });
+        Field { key, op, value }
+    }
+
+    fn value(&mut self, pair: Pair<Rule>) -> Value {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::string => ValueKind::Str(self.string(pair)),
+            Rule::number => match pair.as_str().parse::<i64>() {
+                Ok(n) => ValueKind::Int(n),
+                Err(_) => {
+                    self.diagnostics.push(
+                        Diagnostic::error(Code::InvalidValue, span, "this number is too large")
+                            .label("does not fit in 64 bits")
+                            .help("numbers in imgspec are 64-bit integers"),
+                    );
+                    ValueKind::Int(0)
+                }
+            },
+            Rule::boolean => ValueKind::Bool(pair.as_str() == "true"),
+            Rule::duration => ValueKind::Duration(self.duration(&pair, span)),
+            Rule::list => ValueKind::List(pair.into_inner().map(|v| self.value(v)).collect()),
+            Rule::block => ValueKind::Block(self.block(pair)),
+            Rule::call => ValueKind::Call(self.call(pair)),
+            _ => ValueKind::Name(pair.as_str().to_string()),
+        };
+        Value { kind, span }
+    }
+
+    fn duration(&mut self, pair: &Pair<Rule>, span: Span) -> u64 {
+        let text = pair.as_str();
+        let digits_end = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (digits, unit) = text.split_at(digits_end);
+        let factor = match unit {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            _ => 3_600_000,
+        };
+        match digits
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(factor))
+        {
+            Some(ms) => ms,
+            None => {
+                self.diagnostics.push(
+                    Diagnostic::error(Code::InvalidValue, span, "this duration is too large")
+                        .label("out of range")
+                        .help("write a smaller duration, e.g. `30s` or `5m`"),
+                );
+                0
+            }
+        }
+    }
+
+    fn call(&mut self, pair: Pair<Rule>) -> Call {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let callee = inner.next().map(|p| self.ident(p)).unwrap_or(Ident {
+            name: String::new(),
+            span,
+        });
+        let args = inner
+            .map(|arg| {
+                let mut name = None;
+                let mut value = None;
+                for part in arg.into_inner() {
+                    if part.as_rule() == Rule::word {
+                        name = Some(self.ident(part));
+                    } else {
+                        value = Some(self.value(part));
+                    }
+                }
+                Arg {
+                    name,
+                    value: value.unwrap_or(Value {
+                        kind: ValueKind::List(Vec::new()),
+                        span,
+                    }),
+                }
+            })
+            .collect();
+        Call { callee, args, span }
+    }
+
+    /// Decodes escapes; reports unknown ones and keeps going.
+    fn string(&mut self, pair: Pair<Rule>) -> String {
+        let mut out = String::new();
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::string_text => out.push_str(part.as_str()),
+                Rule::escape => {
+                    let text = part.as_str();
+                    match decode_escape(text) {
+                        Some(c) => out.push(c),
+                        None => {
+                            let span = self.span(&part);
+                            self.diagnostics.push(
+                                Diagnostic::error(Code::InvalidEscape, span, format!("unknown escape sequence `{text}`"))
+                                    .label("not a valid escape")
+                                    .help("valid escapes are \\\\, \\\", \\n, \\t, \\r, \\$ and \\u{XXXX}"),
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+fn decode_escape(text: &str) -> Option<char> {
+    let body = text.strip_prefix('\\')?;
+    match body {
+        "\\" => Some('\\'),
+        "\"" => Some('"'),
+        "n" => Some('\n'),
+        "t" => Some('\t'),
+        "r" => Some('\r'),
+        "$" => Some('$'),
+        _ => {
+            let hex = body.strip_prefix("u{")?.strip_suffix('}')?;
+            char::from_u32(u32::from_str_radix(hex, 16).ok()?)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! Every grammar rule's name as a person would say it, for "expected ..."
+//! messages. The match is exhaustive so a new rule cannot be forgotten.
+
+use super::parser::Rule;
+
+pub fn human_name(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "end of file",
+        Rule::WHITESPACE => "whitespace",
+        Rule::COMMENT => "a comment",
+        Rule::file => "a file",
+        Rule::doc_comment | Rule::docs => "a doc comment",
+        Rule::use_decl => "`use`",
+        Rule::module_path => "a module path like `std.python`",
+        Rule::base_def => "`base`",
+        Rule::ecosystem_def => "`ecosystem`",
+        Rule::template_def => "`template`",
+        Rule::image_def => "`image`",
+        Rule::extends => "`=` and a template call",
+        Rule::params => "a parameter list",
+        Rule::param => "a parameter",
+        Rule::type_expr | Rule::list_type => "a type",
+        Rule::block => "a block `{ ... }`",
+        Rule::field => "a field",
+        Rule::assign => "`=`",
+        Rule::append => "`+=`",
+        Rule::key => "a field name",
+        Rule::call => "a call",
+        Rule::arg => "an argument",
+        Rule::list => "a list `[ ... ]`",
+        Rule::name => "a name",
+        Rule::boolean => "`true` or `false`",
+        Rule::duration => "a duration like `30s`",
+        Rule::number => "a number",
+        Rule::string => "a string",
+        Rule::string_part | Rule::string_text => "string text",
+        Rule::item => "a definition",
+        Rule::value => "a value",
+        Rule::ident_char => "a name character",
+        Rule::escape => "an escape sequence",
+        Rule::word | Rule::ident => "a name",
+        Rule::keyword => "a keyword",
+        Rule::kw_use => "`use`",
+        Rule::kw_as => "`as`",
+        Rule::kw_base => "`base`",
+        Rule::kw_ecosystem => "`ecosystem`",
+        Rule::kw_template => "`template`",
+        Rule::kw_image => "`image`",
+    }
+}

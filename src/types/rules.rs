@@ -1,0 +1,533 @@
+//! The rules a checked image must satisfy beyond its field types: non-root,
+//! pinned bases, packages for the right manager, what a runner can run,
+//! secrets, ports, and strings the Dockerfile can hold.
+
+use super::packages::{self, Problem};
+use super::shell;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::model::*;
+use crate::source::Span;
+
+pub fn check(image: &Image, d: &mut Diagnostics) {
+    pinned(&image.base, d);
+    if image.runner.base != image.base {
+        pinned(&image.runner.base, d);
+    }
+    package_list(&image.build_packages, &image.base, "build", d);
+    package_list(&image.runner.packages, &image.runner.base, "runtime", d);
+    context_paths(image, d);
+    absolute(
+        &image.workdir.value,
+        image.workdir.span,
+        "the work directory",
+        d,
+    );
+    for step in &image.steps {
+        command_text(&step.run, step.span, &image.base, d);
+        for cache in &step.cache {
+            absolute(cache, step.span, "a cache directory", d);
+        }
+    }
+    for eco in &image.deps {
+        for text in eco.install.iter().chain(&eco.prune) {
+            command_text(&text.value, text.span, &image.base, d);
+        }
+        for cache in &eco.cache {
+            absolute(&cache.value, cache.span, "a cache directory", d);
+        }
+        if let Some(output) = &eco.output {
+            absolute(&output.value, output.span, "an ecosystem output", d);
+        }
+        env_list(&eco.build_env, d);
+    }
+    env_list(&image.args, d);
+    env_list(&image.runner.env, d);
+    runner(image, d);
+}
+
+fn pinned(base: &Base, d: &mut Diagnostics) {
+    let r = &base.reference;
+    if !base.known || r.is_scratch() || r.digest.is_some() {
+        return;
+    }
+    let problem = match r.tag.as_deref() {
+        None => "untagged",
+        Some("latest") => "tagged `latest`",
+        Some(_) => return,
+    };
+    d.push(
+        Diagnostic::error(Code::UnpinnedBase, base.span, format!("the base image `{}` is {problem}", r.render()))
+            .label("this base would change under you")
+            .secondary(base.def_span, format!("`{}` is defined here", base.name))
+            .help("name a version tag, e.g. \"debian:bookworm-slim\", and add its digest for reproducible builds"),
+    );
+}
+
+fn package_list(list: &[Package], base: &Base, which: &str, d: &mut Diagnostics) {
+    if list.is_empty() || !base.known {
+        return;
+    }
+    if base.packages == PackageManager::None {
+        let first = &list[0];
+        d.push(
+            Diagnostic::error(
+                Code::NoPackageManager,
+                first.span,
+                format!("{which} packages need a package manager, but `{}` has none", base.reference.render()),
+            )
+            .label("cannot be installed")
+            .secondary(base.span, "this base has no package manager")
+            .help(if which == "runtime" {
+                "copy what the runner needs from the build stage as an artifact, or choose a runner base with a package manager"
+            } else {
+                "build on a base with a package manager, e.g. a Debian or Alpine image"
+            }),
+        );
+        return;
+    }
+    for package in list {
+        let Some(problem) = packages::check(package, base.packages) else {
+            continue;
+        };
+        let manager = base.packages.name();
+        let diagnostic = match problem {
+            Problem::InvalidName { help } => Diagnostic::error(
+                Code::InvalidPackage,
+                package.span,
+                format!("`{}` is not a valid {manager} package name", package.name),
+            )
+            .label("invalid package name")
+            .help(help),
+            Problem::InvalidVersion { help } => Diagnostic::error(
+                Code::InvalidPackage,
+                package.span,
+                format!(
+                    "`{}` is not a valid {manager} version",
+                    package.version.as_deref().unwrap_or_default()
+                ),
+            )
+            .label("invalid version")
+            .help(help),
+            Problem::Foreign { family, help } => Diagnostic::error(
+                Code::ForeignPackage,
+                package.span,
+                format!(
+                    "`{}` is a {family} package name, but this base uses {manager}",
+                    package.name
+                ),
+            )
+            .label(format!("not a {manager} package"))
+            .secondary(base.span, format!("the {which} base uses {manager}"))
+            .help(help),
+        };
+        d.push(diagnostic);
+    }
+}
+
+fn context_paths(image: &Image, d: &mut Diagnostics) {
+    for source in &image.sources {
+        let trimmed = source.value.trim_end_matches('/');
+        if matches!(trimmed, "" | "." | "./" | "*" | "./*") {
+            d.push(
+                Diagnostic::error(Code::WholeContextSource, source.span, "copying the whole build context defeats the layer cache")
+                    .label("every change to any file would re-run the build")
+                    .help("list the directories and files the build needs, e.g. [\"src/\", \"pyproject.toml\"]"),
+            );
+            continue;
+        }
+        context_path(&source.value, source.span, "a source", d);
+    }
+    for eco in &image.deps {
+        if let Some(dir) = &eco.dir {
+            context_path(dir, eco.span, "an ecosystem directory", d);
+        }
+        for manifest in &eco.manifests {
+            context_path(&manifest.value, manifest.span, "a manifest", d);
+        }
+    }
+    for exclude in &image.excludes {
+        string_value(&exclude.value, exclude.span, "an exclude pattern", d);
+    }
+    for artifact in image.artifacts.iter().flatten() {
+        string_value(&artifact.value, artifact.span, "an artifact path", d);
+        if artifact.value.split('/').any(|p| p == "..") {
+            d.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    artifact.span,
+                    "an artifact path cannot contain `..`",
+                )
+                .label("ambiguous path")
+                .help("write an absolute path, or one relative to the work directory"),
+            );
+        }
+    }
+}
+
+/// A path inside the build context: relative, without `..` escapes or `$`.
+fn context_path(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
+    if path.starts_with('/') || path.split('/').any(|p| p == "..") {
+        d.push(
+            Diagnostic::error(Code::PathEscapesContext, span, format!("{what} must stay inside the build context"))
+                .label("this path leaves the directory of the spec")
+                .help("paths are relative to the directory of the .imgspec file, which is the build context; move the file into it"),
+        );
+        return;
+    }
+    string_value(path, span, what, d);
+    if path.contains('$') {
+        d.push(
+            Diagnostic::error(
+                Code::UnsafeString,
+                span,
+                format!("{what} cannot contain `$`"),
+            )
+            .label("COPY would expand this as a variable")
+            .help("rename the file, or copy its directory instead"),
+        );
+    }
+}
+
+fn absolute(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
+    string_value(path, span, what, d);
+    if !path.starts_with('/') {
+        d.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                span,
+                format!("{what} must be an absolute path"),
+            )
+            .label(format!("`{path}` is relative"))
+            .help(format!(
+                "start it with `/`, e.g. \"/{}\"",
+                path.trim_start_matches("./")
+            )),
+        );
+    }
+}
+
+/// A value written into one Dockerfile line: no newlines or control characters.
+fn string_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
+    if text.chars().any(char::is_control) {
+        d.push(
+            Diagnostic::error(
+                Code::UnsafeString,
+                span,
+                format!("{what} cannot contain a newline or control character"),
+            )
+            .label("would split or corrupt the Dockerfile line")
+            .help("remove the line break; only build steps may span several lines"),
+        );
+    }
+}
+
+fn command_text(text: &str, span: Span, base: &Base, d: &mut Diagnostics) {
+    if base.known && base.shell == Shell::None {
+        d.push(
+            Diagnostic::error(Code::ShellForm, span, format!("`{}` has no shell to run this step", base.reference.render()))
+                .label("a RUN step needs a shell")
+                .secondary(base.span, "shell-less base")
+                .help("build in a stage with a shell, and copy the result into the shell-less runner as an artifact"),
+        );
+        return;
+    }
+    let facts = shell::scan(text);
+    let unsafe_string = |label: &str, help: &str| {
+        Diagnostic::error(
+            Code::UnsafeString,
+            span,
+            "this command cannot be written safely into a RUN instruction",
+        )
+        .label(label.to_string())
+        .help(help.to_string())
+    };
+    if facts.control_char {
+        d.push(unsafe_string(
+            "contains a control character",
+            "remove it; use printf escapes if the command needs one",
+        ));
+    }
+    if facts.trailing_backslash {
+        d.push(unsafe_string(
+            "a line ends in `\\`, which the Dockerfile reads as a continuation",
+            "remove the trailing backslash; write separate steps or one multi-line string",
+        ));
+    }
+    if facts.heredoc_marker {
+        d.push(unsafe_string(
+            "`<<` would start a Dockerfile heredoc and swallow the lines after it",
+            "write the script as a multi-line string (\"line 1\\nline 2\"); imgspec emits it as a heredoc",
+        ));
+    }
+    if facts.comment {
+        d.push(unsafe_string(
+            "a `#` comment would also hide the steps merged after this one",
+            "move the comment into the .imgspec file as a `//` comment",
+        ));
+    }
+    if facts.cd {
+        d.push(
+            Diagnostic::error(Code::ForbiddenCommand, span, "`cd` in a step does not carry over and hides the working directory")
+                .label("uses `cd`")
+                .help("set `workdir` for the image, or pass the directory to the tool (e.g. `make -C dir`, `npm --prefix dir`)"),
+        );
+    }
+    if facts.sudo {
+        d.push(
+            Diagnostic::error(Code::ForbiddenCommand, span, "`sudo` in a build step")
+                .label("uses `sudo`")
+                .help("build steps already run as root; remove `sudo`"),
+        );
+    }
+    if facts.pipe && base.known && !matches!(base.shell, Shell::Bash | Shell::Ash) {
+        d.push(
+            Diagnostic::error(
+                Code::NoPipefail,
+                span,
+                "this pipe would hide failures: the base's shell has no `pipefail`",
+            )
+            .label("a failing command before `|` would go unnoticed")
+            .secondary(base.span, "its shell is plain `sh`")
+            .help("avoid the pipe (write to a file, then read it), or use a base with bash"),
+        );
+    }
+}
+
+const SECRET_WORDS: &[&str] = &[
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+    "AUTH",
+];
+
+fn env_list(vars: &[EnvVar], d: &mut Diagnostics) {
+    for var in vars {
+        let valid = var
+            .name
+            .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && var
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            d.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    var.span,
+                    format!("`{}` is not a valid variable name", var.name),
+                )
+                .label("invalid name")
+                .help("variable names are letters, digits and `_`, not starting with a digit"),
+            );
+            continue;
+        }
+        let upper = var.name.to_ascii_uppercase();
+        if let Some(word) = SECRET_WORDS.iter().find(|w| upper.contains(*w)) {
+            d.push(
+                Diagnostic::error(Code::SecretInEnv, var.span, format!("`{}` looks like a secret", var.name))
+                    .label(format!("contains `{word}`; ENV and ARG values are stored in the image"))
+                    .help("pass secrets at build time with `step(\"...\", secrets: [\"id\"])`, and at run time from the orchestrator"),
+            );
+        }
+        string_value(&var.value, var.span, "a variable value", d);
+    }
+}
+
+fn runner(image: &Image, d: &mut Diagnostics) {
+    let runner = &image.runner;
+    let span = runner.user_span.unwrap_or(image.span);
+    if runner.user.uid == 0 {
+        match &runner.allow_root {
+            Some(reason) => d.push(
+                Diagnostic::warning(Code::RootOptOut, span, format!("`{}` runs as root", image.name))
+                    .label("root by choice")
+                    .secondary(reason.span, "reason given")
+                    .help("remove `allow_root` and pick a uid from 10000 up when the reason no longer holds"),
+            ),
+            None => d.push(
+                Diagnostic::error(Code::RootUser, span, format!("`{}` would run as root", image.name))
+                    .label("uid 0")
+                    .help("use a non-root uid such as 10001, or give a reason: `allow_root = \"...\"`"),
+            ),
+        }
+    } else if runner.user.gid == 0 && runner.allow_root.is_none() {
+        d.push(
+            Diagnostic::error(
+                Code::RootUser,
+                span,
+                format!("`{}` would run in the root group", image.name),
+            )
+            .label("gid 0")
+            .help("use a non-zero gid, e.g. \"10001:10001\""),
+        );
+    }
+    if runner.user.uid != 0 {
+        for port in &runner.expose {
+            if port.value < 1024 {
+                d.push(
+                    Diagnostic::error(
+                        Code::PrivilegedPort,
+                        port.span,
+                        format!(
+                            "port {} is privileged, but the runner is not root",
+                            port.value
+                        ),
+                    )
+                    .label("ports below 1024 need root to bind")
+                    .help(format!(
+                        "listen on an unprivileged port such as {} and map it at run time",
+                        8000 + port.value
+                    )),
+                );
+            }
+        }
+    }
+    let shell_less = runner.base.known && runner.base.shell == Shell::None;
+    for command in [&runner.entrypoint, &runner.cmd].into_iter().flatten() {
+        if let (Command::Shell(_), true) = (&command.value, shell_less) {
+            d.push(shell_form(command.span, &runner.base));
+        }
+        command_strings(&command.value, command.span, d);
+    }
+    if let Some(health) = &runner.health {
+        match &health.probe {
+            Probe::Command(Command::Shell(_)) if shell_less => {
+                d.push(shell_form(health.span, &runner.base))
+            }
+            Probe::Command(c) => command_strings(c, health.span, d),
+            Probe::Http { path, .. } => {
+                string_value(path, health.span, "a health check path", d);
+                if !path.starts_with('/') {
+                    d.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            health.span,
+                            "a health check path starts with `/`",
+                        )
+                        .label(format!("`{path}`"))
+                        .help(format!("write \"/{path}\"")),
+                    );
+                }
+                let has_tool = !runner.base.known
+                    || runner.base.distro == Distro::Alpine
+                    || runner
+                        .packages
+                        .iter()
+                        .any(|p| p.name == "curl" || p.name == "wget");
+                if !has_tool {
+                    d.push(
+                        Diagnostic::error(Code::MissingHealthTool, health.span, "an HTTP health check needs curl or wget in the runner")
+                            .label("nothing in the runner can make the request")
+                            .secondary(runner.base.span, "the runner base")
+                            .help(if shell_less {
+                                "shell-less images have no curl: ship a health-check binary and use `exec([\"/app/healthcheck\"])`"
+                            } else {
+                                "add \"curl\" to `packages { runtime = [...] }`, or use `exec([...])` with a tool the image has"
+                            }),
+                    );
+                }
+            }
+        }
+    }
+    for volume in &runner.volumes {
+        absolute(&volume.value, volume.span, "a volume", d);
+    }
+    for (key, value, span) in &runner.labels {
+        string_value(key, *span, "a label key", d);
+        string_value(value, *span, "a label value", d);
+    }
+    if let Some(signal) = &runner.stop_signal {
+        let s = &signal.value;
+        let valid = s.parse::<u8>().is_ok()
+            || (s.starts_with("SIG")
+                && s.len() > 3
+                && s[3..]
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '+'));
+        if !valid {
+            d.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    signal.span,
+                    format!("`{s}` is not a signal"),
+                )
+                .label("expected a signal name or number")
+                .help("write e.g. \"SIGTERM\" or \"SIGQUIT\""),
+            );
+        }
+    }
+    artifacts_fit_runner(image, d);
+}
+
+fn command_strings(command: &Command, span: Span, d: &mut Diagnostics) {
+    if let Command::Shell(text) = command {
+        if text.contains('\n') {
+            string_value(text, span, "a shell-form command", d);
+        }
+    }
+}
+
+fn shell_form(span: Span, base: &Base) -> Diagnostic {
+    Diagnostic::error(
+        Code::ShellForm,
+        span,
+        format!(
+            "`{}` has no shell, so this command cannot run",
+            base.reference.render()
+        ),
+    )
+    .label("shell form needs /bin/sh")
+    .secondary(base.span, "shell-less runner base")
+    .help("write the command as a list, e.g. [\"/app/server\", \"--port\", \"8080\"]")
+}
+
+/// What the runner receives must be runnable there: a libc it has.
+fn artifacts_fit_runner(image: &Image, d: &mut Diagnostics) {
+    let runner = &image.runner.base;
+    let builder = &image.base;
+    let linkage =
+        if !image.deps.is_empty() && image.deps.iter().all(|e| e.linkage == Linkage::Static) {
+            Linkage::Static
+        } else {
+            Linkage::Dynamic
+        };
+    if linkage == Linkage::Static || runner == builder || !runner.known || !builder.known {
+        return;
+    }
+    let dynamic_dep = image.deps.iter().find(|e| e.linkage == Linkage::Dynamic);
+    let why = match dynamic_dep {
+        Some(e) => format!("`{}` builds dynamically linked output", e.name),
+        None => "no ecosystem here declares `linkage = static`".to_string(),
+    };
+    let secondary_span = dynamic_dep.map_or(image.span, |e| e.span);
+    if runner.libc == Libc::None {
+        d.push(
+            Diagnostic::error(
+                Code::DynamicIntoScratch,
+                runner.span,
+                format!("`{}` has no libc, but the artifacts are dynamically linked", runner.reference.render()),
+            )
+            .label("the artifacts would fail to start here")
+            .secondary(secondary_span, why)
+            .help("build a static binary (e.g. Go with CGO_ENABLED=0: `go.modules()`), or use a runner with a libc such as distroless.base()"),
+        );
+    } else if builder.libc != Libc::None && runner.libc != builder.libc {
+        let name = |l: Libc| if l == Libc::Musl { "musl" } else { "glibc" };
+        d.push(
+            Diagnostic::error(
+                Code::LibcMismatch,
+                runner.span,
+                format!("the build stage links against {}, but the runner has {}", name(builder.libc), name(runner.libc)),
+            )
+            .label(format!("{} runner", name(runner.libc)))
+            .secondary(builder.span, format!("{} build base", name(builder.libc)))
+            .help("build and run on the same libc family (both Debian, or both Alpine), or build static artifacts"),
+        );
+    }
+}

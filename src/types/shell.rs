@@ -1,0 +1,129 @@
+//! A small, conservative scan of shell command text: just enough to know
+//! whether a step uses a pipe, a comment, a heredoc, `cd` or `sudo`, so the
+//! compiler can add `pipefail` or refuse what would break the Dockerfile.
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// An unquoted `|` that is not part of `||`.
+    pub pipe: bool,
+    /// An unquoted `#` starting a word: a shell comment.
+    pub comment: bool,
+    /// `<<` anywhere: BuildKit would read the following lines as a heredoc.
+    pub heredoc_marker: bool,
+    /// A command word `cd`.
+    pub cd: bool,
+    /// A command word `sudo`.
+    pub sudo: bool,
+    /// Ends in a backslash, which the Dockerfile reads as a line continuation.
+    pub trailing_backslash: bool,
+    /// A control character other than newline and tab.
+    pub control_char: bool,
+}
+
+pub fn scan(text: &str) -> Facts {
+    let mut facts = Facts {
+        heredoc_marker: text.contains("<<"),
+        trailing_backslash: text.lines().any(|l| l.trim_end().ends_with('\\')),
+        control_char: text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        ..Facts::default()
+    };
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let mut single = false;
+    let mut double = false;
+    // True where a new command may start (start, after `;`, `&&`, `|`, ...).
+    let mut command_start = true;
+    let mut word_start = true;
+    while i < chars.len() {
+        let c = chars[i];
+        if single {
+            single = c != '\'';
+            i += 1;
+            continue;
+        }
+        if c == '\\' {
+            i += 2;
+            word_start = false;
+            command_start = false;
+            continue;
+        }
+        if double {
+            double = c != '"';
+            i += 1;
+            continue;
+        }
+        match c {
+            '\'' => single = true,
+            '"' => double = true,
+            '#' if word_start => facts.comment = true,
+            '|' => {
+                let doubled = chars.get(i + 1) == Some(&'|');
+                if doubled {
+                    i += 1;
+                } else {
+                    facts.pipe = true;
+                }
+            }
+            _ => {}
+        }
+        if command_start && (c.is_ascii_alphabetic()) {
+            let word: String = chars[i..]
+                .iter()
+                .take_while(|c| !c.is_whitespace() && !";&|()".contains(**c))
+                .collect();
+            match word.as_str() {
+                "cd" => facts.cd = true,
+                "sudo" => facts.sudo = true,
+                _ => {}
+            }
+        }
+        if facts.comment {
+            // Everything after a comment is comment text.
+            break;
+        }
+        let separator = ";&|()\n".contains(c);
+        command_start = separator || (command_start && c.is_whitespace());
+        word_start = separator || c.is_whitespace();
+        i += 1;
+    }
+    facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scan;
+
+    #[test]
+    fn pipes_but_not_or() {
+        assert!(scan("curl x | tar xz").pipe);
+        assert!(!scan("a || b").pipe);
+        assert!(!scan("echo 'a | b'").pipe);
+        assert!(!scan("echo \"a | b\"").pipe);
+        assert!(!scan("echo a\\|b").pipe);
+    }
+
+    #[test]
+    fn comments_only_at_word_start() {
+        assert!(scan("make # build").comment);
+        assert!(!scan("echo a#b").comment);
+        assert!(!scan("echo '# not'").comment);
+    }
+
+    #[test]
+    fn cd_and_sudo_as_commands() {
+        assert!(scan("cd src && make").cd);
+        assert!(scan("make && cd x").cd);
+        assert!(!scan("echo cd").cd);
+        assert!(scan("sudo make install").sudo);
+        assert!(!scan("abcd").cd);
+    }
+
+    #[test]
+    fn structure_breakers() {
+        assert!(scan("cat <<EOF").heredoc_marker);
+        assert!(scan("echo \\").trailing_backslash);
+        assert!(scan("a\u{0}b").control_char);
+    }
+}
