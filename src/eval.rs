@@ -522,13 +522,14 @@ impl<'p, 'd> Evaluator<'p, 'd> {
                 );
                 continue;
             }
-            if let Some(value) = self.value(&field.value, scope) {
-                fields.push(RecordField {
-                    key: field.key.clone(),
-                    op: field.op,
-                    value,
-                });
-            }
+            // A value that failed is kept as poison, so the field does not
+            // also look missing.
+            let value = self.value(&field.value, scope).unwrap_or_else(poison);
+            fields.push(RecordField {
+                key: field.key.clone(),
+                op: field.op,
+                value,
+            });
         }
         Record {
             fields,

@@ -116,7 +116,7 @@ fn package_list(list: &[Package], base: &Base, which: &str, d: &mut Diagnostics)
                     package.name
                 ),
             )
-            .label(format!("not a {manager} package"))
+            .label(format!("not {} {manager} package", if manager.starts_with('a') { "an" } else { "a" }))
             .secondary(base.span, format!("the {which} base uses {manager}"))
             .help(help),
         };
@@ -515,7 +515,7 @@ fn artifacts_fit_runner(image: &Image, d: &mut Diagnostics) {
             )
             .label("the artifacts would fail to start here")
             .secondary(secondary_span, why)
-            .help("build a static binary (e.g. Go with CGO_ENABLED=0: `go.modules()`), or use a runner with a libc such as distroless.base()"),
+            .help("build a static binary (e.g. Go with CGO_ENABLED=0: `go.modules()`), or use a runner with a libc such as `distroless.glibc()`"),
         );
     } else if builder.libc != Libc::None && runner.libc != builder.libc {
         let name = |l: Libc| if l == Libc::Musl { "musl" } else { "glibc" };

@@ -1,0 +1,7 @@
+"""Billing: a WSGI app answering /healthz."""
+
+
+def app(environ, start_response):
+    body = b"ok\n" if environ.get("PATH_INFO") == "/healthz" else b"billing\n"
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [body]

@@ -1,0 +1,98 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use imgspec::compile::{compile, Compilation, Options};
+use imgspec::diagnostic::{render_human, ColorChoice};
+use imgspec::emit::Frontend;
+use imgspec::loader::{FsLoader, Loader};
+
+/// Every `examples/*/*.imgspec`, sorted.
+pub fn example_specs() -> Vec<PathBuf> {
+    let mut specs = Vec::new();
+    for dir in sorted_entries(Path::new("examples")) {
+        if dir.is_dir() {
+            specs.extend(sorted_entries(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "imgspec")));
+        }
+    }
+    specs
+}
+
+pub fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    entries
+}
+
+pub fn compile_with(loader: &dyn Loader, path: &Path) -> Compilation {
+    compile(loader, path, &Options::default()).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+pub fn compile_file(path: &Path) -> Compilation {
+    compile_with(&FsLoader, path)
+}
+
+/// Compiles for a real engine here: no `# syntax=` line.
+pub fn compile_file_without_syntax(path: &Path) -> Compilation {
+    let options = Options {
+        frontend: Frontend { syntax: None },
+    };
+    compile(&FsLoader, path, &options).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+pub fn rendered(c: &Compilation) -> String {
+    String::from_utf8(render_human(&c.diagnostics, &c.sources, ColorChoice::Never)).expect("utf-8 diagnostics")
+}
+
+/// A Dockerfile split into logical instructions: continuation lines joined,
+/// comments dropped, heredoc bodies attached to their instruction. A test's
+/// own reading of the structure, independent of the emitter.
+pub fn instructions(dockerfile: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut lines = dockerfile.lines().peekable();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let mut text = line.to_string();
+        while text.ends_with('\\') {
+            text.pop();
+            match lines.next() {
+                Some(next) => text.push_str(next),
+                None => break,
+            }
+        }
+        if let Some(start) = text.find("<<'") {
+            let terminator: String = text[start + 3..].chars().take_while(|c| *c != '\'').collect();
+            for body in lines.by_ref() {
+                text.push('\n');
+                text.push_str(body);
+                if body == terminator {
+                    break;
+                }
+            }
+        }
+        let (keyword, rest) = text.split_once(' ').unwrap_or((text.as_str(), ""));
+        out.push((keyword.to_string(), rest.to_string()));
+    }
+    out
+}
+
+/// The instructions of each stage, by stage name.
+pub fn stages(dockerfile: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut stages: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for (keyword, rest) in instructions(dockerfile) {
+        if keyword == "FROM" {
+            let name = rest.rsplit(' ').next().unwrap_or_default().to_string();
+            stages.push((name, Vec::new()));
+        } else if let Some(stage) = stages.last_mut() {
+            stage.1.push((keyword, rest));
+        }
+    }
+    stages
+}
