@@ -22,6 +22,9 @@
 #   IMGSPEC_ENGINE_PREFIX  where everything lives          (default /var/lib/imgspec-engine)
 #   IMGSPEC_DEBIAN_MIRROR  Debian mirror URL               (default: the one apt uses)
 #   IMGSPEC_DEBIAN_SECURITY_MIRROR  security mirror URL    (default: the one apt uses)
+#   IMGSPEC_ENGINE_EXTRA_CA  PEM file or directory of CA certificates to trust inside the
+#                          images (for a TLS-inspecting proxy in front of the registries);
+#                          default none. Changing it rebuilds all images.
 #
 # How the engine is put together:
 #   * dockerd, the docker CLI and the buildx plugin come from Debian 13 (trixie) packages,
@@ -220,8 +223,8 @@ start_dockerd() {
   else
     log "dockerd pid $pid exists but does not answer yet; waiting"
   fi
-  local i
-  for i in $(seq 1 120); do
+  local _
+  for _ in $(seq 1 120); do
     if engine_answers; then
       log "dockerd up (pid $(dockerd_pid || echo "$pid"))"
       return 0
@@ -242,9 +245,16 @@ stop_dockerd() {
   fi
   log "stopping dockerd pid $pid"
   kill -TERM "$pid"
-  local i
-  for i in $(seq 1 120); do
-    kill -0 "$pid" 2>/dev/null || { log "stopped"; return 0; }
+  local _
+  for _ in $(seq 1 120); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      # dockerd leaves its default network namespace bind-mounted; release whatever
+      # is still mounted under the prefix so that it can be removed.
+      local m
+      { findmnt -rn -o TARGET | grep "^$PREFIX/" || true; } | sort -r | while read -r m; do umount "$m" || true; done
+      log "stopped"
+      return 0
+    fi
     sleep 0.25
   done
   die "dockerd pid $pid still running after 30 s (see $DLOG)"
@@ -340,7 +350,8 @@ ensure_debian() {
   local x=$RECIPES/debian-extras
   rm -rf "$x"
   debian_extras "$x"
-  local boot="debootstrap --variant=minbase bookworm $(debian_mirror) trim-v1"
+  local boot
+  boot="debootstrap --variant=minbase bookworm $(debian_mirror) trim-v1"
   local hash
   hash=$( {
     echo "$boot"
@@ -573,6 +584,7 @@ selftest_build() {
     || { tail -n 40 "$dir/build$n.log" >&2; die "selftest build $n failed"; }
 }
 
+# shellcheck disable=SC2016  # single-quoted code is meant for the container's shell
 selftest() {
   local W; W=$(mktemp -d)
   CLEANUP+=("rm -rf '$W'")
@@ -657,7 +669,6 @@ status() {
 }
 
 start() {
-  [ "$(id -u)" = 0 ] || die "must run as root"
   command -v apt-get >/dev/null || die "needs a Debian host (apt-get)"
   install_engine
   start_dockerd
@@ -673,6 +684,7 @@ main() {
     -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; return 0 ;;
     *) echo "usage: $0 [start|stop|status|selftest]" >&2; exit 2 ;;
   esac
+  [ "$(id -u)" = 0 ] || die "must run as root"
   mkdir -p "$PREFIX" "$LOGS"
   # One start/stop/selftest at a time per prefix.
   exec 9>"$PREFIX/.lock"

@@ -29,8 +29,9 @@ enum Command {
     Compile {
         /// The .imgspec file.
         file: PathBuf,
-        /// Where to write: a Dockerfile path, a directory (several images),
-        /// or `-` for standard output. Default: next to the spec.
+        /// Where to write: a Dockerfile path, a directory (ending in `/`, or
+        /// for several images), or `-` for standard output. Default: next to
+        /// the spec. Each Dockerfile gets a `<Dockerfile>.dockerignore`.
         #[arg(short, long, value_name = "PATH|-")]
         output: Option<PathBuf>,
         /// Compile only this image of the file.
@@ -261,13 +262,23 @@ fn compile_command(
 fn plan_files(spec: &Path, output: Option<&Path>, outputs: &[&Output]) -> Vec<(PathBuf, String)> {
     let spec_dir = spec.parent().map(Path::to_path_buf).unwrap_or_default();
     let several = outputs.len() > 1;
+    // `-o PATH` names the Dockerfile, unless PATH is a directory (or ends in
+    // `/`), or there are several images: then files go into it.
+    let (dir, file) = match output {
+        Some(path)
+            if several || path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/') =>
+        {
+            (path.to_path_buf(), None)
+        }
+        Some(path) => (PathBuf::new(), Some(path.to_path_buf())),
+        None => (spec_dir, None),
+    };
     let mut files = Vec::new();
     for o in outputs {
-        let dockerfile = match (output, several) {
-            (Some(dir), true) => dir.join(format!("{}.Dockerfile", o.image)),
-            (Some(path), false) => path.to_path_buf(),
-            (None, true) => spec_dir.join(format!("{}.Dockerfile", o.image)),
-            (None, false) => spec_dir.join("Dockerfile"),
+        let dockerfile = match (&file, several) {
+            (Some(path), _) => path.clone(),
+            (None, true) => dir.join(format!("{}.Dockerfile", o.image)),
+            (None, false) => dir.join("Dockerfile"),
         };
         let mut ignore = dockerfile.clone().into_os_string();
         ignore.push(".dockerignore");

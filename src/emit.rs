@@ -99,11 +99,20 @@ fn line(out: &mut String, keyword: &str, rest: &str) {
 /// A JSON array of strings: exec form. JSON escaping keeps quotes,
 /// backslashes and newlines inside their element.
 pub fn json_array(items: &[String]) -> String {
-    let quoted: Vec<String> = items
-        .iter()
-        .map(|item| serde_json::to_string(item).unwrap_or_default())
-        .collect();
+    let quoted: Vec<String> = items.iter().map(|item| json_string(item)).collect();
     format!("[{}]", quoted.join(", "))
+}
+
+/// A JSON string. Backslashes just before the closing quote are written as
+/// `\u005c`: equal JSON, but hadolint misreads `\\"` as an escaped quote.
+fn json_string(text: &str) -> String {
+    let body = text.trim_end_matches('\\');
+    let trailing = text.len() - body.len();
+    let mut out = serde_json::to_string(body).unwrap_or_default();
+    out.pop();
+    out.push_str(&"\\u005c".repeat(trailing));
+    out.push('"');
+    out
 }
 
 /// `KEY="value"` pairs, one per continuation line when there are several.
@@ -242,6 +251,15 @@ mod tests {
             "$HOME".to_string(),
         ];
         assert_eq!(json_array(&items), r#"["a\"b", "c\\d", "e\nf", "$HOME"]"#);
+    }
+
+    #[test]
+    fn trailing_backslashes_are_unicode_escapes() {
+        let items = vec!["a\\".to_string(), "\\".to_string()];
+        assert_eq!(json_array(&items), r#"["a\u005c", "\u005c"]"#);
+        let round_trip: Vec<String> =
+            serde_json::from_str(&json_array(&items)).expect("valid JSON");
+        assert_eq!(round_trip, items);
     }
 
     #[test]

@@ -19,7 +19,10 @@ fn fixtures() -> Vec<std::path::PathBuf> {
 }
 
 fn code_of(path: &Path) -> String {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     stem.split('-').next().unwrap_or_default().to_string()
 }
 
@@ -29,18 +32,48 @@ fn every_fixture_reports_its_code() {
         let code = code_of(&fixture);
         let c = compile_file(&fixture);
         let text = rendered(&c);
-        let codes: Vec<&str> = c.diagnostics.sorted().iter().map(|d| d.code.as_str()).collect();
-        assert!(codes.contains(&code.as_str()), "{}: expected {code}, got {codes:?}\n{text}", fixture.display());
+        let codes: Vec<&str> = c
+            .diagnostics
+            .sorted()
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
+        assert!(
+            codes.contains(&code.as_str()),
+            "{}: expected {code}, got {codes:?}\n{text}",
+            fixture.display()
+        );
         for d in c.diagnostics.sorted() {
-            assert!(d.help.is_some(), "{}: {} has no help line", fixture.display(), d.code.as_str());
-            assert!(!d.labels.is_empty(), "{}: {} has no span", fixture.display(), d.code.as_str());
+            assert!(
+                d.help.is_some(),
+                "{}: {} has no help line",
+                fixture.display(),
+                d.code.as_str()
+            );
+            assert!(
+                !d.labels.is_empty(),
+                "{}: {} has no span",
+                fixture.display(),
+                d.code.as_str()
+            );
         }
         if code.starts_with('E') {
-            assert!(c.outputs.is_empty(), "{}: an error must not produce output", fixture.display());
+            assert!(
+                c.outputs.is_empty(),
+                "{}: an error must not produce output",
+                fixture.display()
+            );
         } else {
-            assert!(!c.diagnostics.has_errors(), "{}: a warning fixture must compile\n{text}", fixture.display());
+            assert!(
+                !c.diagnostics.has_errors(),
+                "{}: a warning fixture must compile\n{text}",
+                fixture.display()
+            );
         }
-        let name = fixture.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = fixture
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         insta::assert_snapshot!(name, text);
     }
 }
@@ -51,23 +84,36 @@ fn every_code_has_a_fixture_and_documentation() {
     let docs = std::fs::read_to_string("docs/diagnostics.md").expect("docs/diagnostics.md");
     for code in Code::ALL {
         let code = code.as_str();
-        assert!(fixture_codes.iter().any(|c| c == code), "no fixture for {code} in {FIXTURES}");
-        assert!(docs.contains(&format!("## {code}")), "docs/diagnostics.md has no section `## {code}`");
+        assert!(
+            fixture_codes.iter().any(|c| c == code),
+            "no fixture for {code} in {FIXTURES}"
+        );
+        assert!(
+            docs.contains(&format!("## {code}")),
+            "docs/diagnostics.md has no section `## {code}`"
+        );
     }
 }
 
 #[test]
 fn json_format_is_one_object_per_line() {
-    let c = compile_file(Path::new("tests/fixtures/diagnostics/E0104-foreign-package.imgspec"));
+    let c = compile_file(Path::new(
+        "tests/fixtures/diagnostics/E0104-foreign-package.imgspec",
+    ));
     let json = render_json(&c.diagnostics, &c.sources);
-    let lines: Vec<serde_json::Value> = json.lines().map(|l| serde_json::from_str(l).expect("valid JSON")).collect();
+    let lines: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("valid JSON"))
+        .collect();
     assert_eq!(lines.len(), 2);
     let first = &lines[0];
     assert_eq!(first["code"], "E0104");
     assert_eq!(first["severity"], "error");
     assert_eq!(first["labels"][0]["line"], 7);
     assert_eq!(first["labels"][0]["primary"], true);
-    assert!(first["help"].as_str().is_some_and(|h| h.contains("build-base")));
+    assert!(first["help"]
+        .as_str()
+        .is_some_and(|h| h.contains("build-base")));
 }
 
 #[test]
@@ -86,7 +132,21 @@ image api = python.service(version: 3) {
 "#;
     let loader = imgspec::loader::MemoryLoader::new().with("api.imgspec", spec);
     let c = common::compile_with(&loader, Path::new("api.imgspec"));
-    let codes: Vec<&str> = c.diagnostics.sorted().iter().map(|d| d.code.as_str()).collect();
-    assert_eq!(codes, ["E0010", "E0110", "E0007", "E0115", "E0101", "E0108"], "{}", rendered(&c));
-    assert!(c.diagnostics.sorted().iter().all(|d| d.severity == Severity::Error));
+    let codes: Vec<&str> = c
+        .diagnostics
+        .sorted()
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        ["E0010", "E0110", "E0007", "E0115", "E0101", "E0108"],
+        "{}",
+        rendered(&c)
+    );
+    assert!(c
+        .diagnostics
+        .sorted()
+        .iter()
+        .all(|d| d.severity == Severity::Error));
 }

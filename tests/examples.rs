@@ -7,18 +7,34 @@ mod common;
 use common::{compile_file, example_specs, rendered, stages};
 
 fn snapshot_name(spec: &std::path::Path, image: &str) -> String {
-    let dir = spec.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = spec
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     format!("{dir}__{image}")
 }
 
 #[test]
 fn examples_match_snapshots() {
     let specs = example_specs();
-    assert!(specs.len() >= 4, "expected at least four examples, found {specs:?}");
+    assert!(
+        specs.len() >= 4,
+        "expected at least four examples, found {specs:?}"
+    );
     for spec in specs {
         let c = compile_file(&spec);
-        assert!(!c.diagnostics.has_errors(), "{} failed:\n{}", spec.display(), rendered(&c));
-        assert!(!c.outputs.is_empty(), "{} produced no image", spec.display());
+        assert!(
+            !c.diagnostics.has_errors(),
+            "{} failed:\n{}",
+            spec.display(),
+            rendered(&c)
+        );
+        assert!(
+            !c.outputs.is_empty(),
+            "{} produced no image",
+            spec.display()
+        );
         for output in &c.outputs {
             let name = snapshot_name(&spec, &output.image);
             insta::assert_snapshot!(format!("{name}.Dockerfile"), output.dockerfile);
@@ -33,12 +49,24 @@ fn runner_user_is_numeric_and_not_root() {
         for output in compile_file(&spec).outputs {
             let stages = stages(&output.dockerfile);
             let runner = &stages.last().expect("a runner stage").1;
-            let user = runner.iter().rev().find(|(k, _)| k == "USER").map(|(_, v)| v.clone());
+            let user = runner
+                .iter()
+                .rev()
+                .find(|(k, _)| k == "USER")
+                .map(|(_, v)| v.clone());
             let user = user.unwrap_or_else(|| panic!("{}: runner has no USER", output.image));
             let (uid, gid) = user.split_once(':').unwrap_or((&user, "0"));
-            let uid: u32 = uid.parse().unwrap_or_else(|_| panic!("{}: USER {user} is not numeric", output.image));
-            let gid: u32 = gid.parse().unwrap_or_else(|_| panic!("{}: group in {user} is not numeric", output.image));
-            assert!(uid != 0 && gid != 0, "{}: runner runs as {user}", output.image);
+            let uid: u32 = uid
+                .parse()
+                .unwrap_or_else(|_| panic!("{}: USER {user} is not numeric", output.image));
+            let gid: u32 = gid
+                .parse()
+                .unwrap_or_else(|_| panic!("{}: group in {user} is not numeric", output.image));
+            assert!(
+                uid != 0 && gid != 0,
+                "{}: runner runs as {user}",
+                output.image
+            );
         }
     }
 }
@@ -49,16 +77,38 @@ fn manifests_are_installed_before_sources_are_copied() {
         for output in compile_file(&spec).outputs {
             let stages = stages(&output.dockerfile);
             let build = &stages[0].1;
-            let install = build
-                .iter()
-                .position(|(k, v)| k == "RUN" && (v.contains("pip install") || v.contains("npm ci") || v.contains("go mod download")));
+            let install = build.iter().position(|(k, v)| {
+                k == "RUN"
+                    && (v.contains("pip install")
+                        || v.contains("npm ci")
+                        || v.contains("go mod download"))
+            });
             let Some(install) = install else { continue };
-            let manifests = build.iter().position(|(k, _)| k == "COPY").expect("a manifest COPY");
-            assert!(manifests < install, "{}: manifests copied after install", output.image);
-            let sources = build.iter().skip(install + 1).filter(|(k, _)| k == "COPY").count();
+            let manifests = build
+                .iter()
+                .position(|(k, _)| k == "COPY")
+                .expect("a manifest COPY");
+            assert!(
+                manifests < install,
+                "{}: manifests copied after install",
+                output.image
+            );
+            let sources = build
+                .iter()
+                .skip(install + 1)
+                .filter(|(k, _)| k == "COPY")
+                .count();
             let before = build[..install].iter().filter(|(k, _)| k == "COPY").count();
-            assert_eq!(before, 1, "{}: only manifests may be copied before the install:\n{}", output.image, output.dockerfile);
-            assert!(sources >= 1, "{}: sources should follow the install", output.image);
+            assert_eq!(
+                before, 1,
+                "{}: only manifests may be copied before the install:\n{}",
+                output.image, output.dockerfile
+            );
+            assert!(
+                sources >= 1,
+                "{}: sources should follow the install",
+                output.image
+            );
         }
     }
 }
@@ -88,7 +138,12 @@ fn output_is_byte_identical_across_runs() {
     for spec in example_specs() {
         let first = compile_file(&spec).outputs;
         for _ in 0..10 {
-            assert_eq!(compile_file(&spec).outputs, first, "{} is not deterministic", spec.display());
+            assert_eq!(
+                compile_file(&spec).outputs,
+                first,
+                "{} is not deterministic",
+                spec.display()
+            );
         }
     }
 }

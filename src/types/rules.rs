@@ -16,16 +16,32 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
     package_list(&image.build_packages, &image.base, "build", d);
     package_list(&image.runner.packages, &image.runner.base, "runtime", d);
     context_paths(image, d);
-    absolute(
-        &image.workdir.value,
-        image.workdir.span,
-        "the work directory",
-        d,
-    );
+    let workdir = &image.workdir;
+    absolute(&workdir.value, workdir.span, "the work directory", d);
+    copy_operand(&workdir.value, workdir.span, "the work directory", d);
     for step in &image.steps {
         command_text(&step.run, step.span, &image.base, d);
         for cache in &step.cache {
+            mount_value(cache, step.span, "a cache directory", d);
             absolute(cache, step.span, "a cache directory", d);
+        }
+        for secret in &step.secrets {
+            let id_ok = !secret.id.is_empty()
+                && secret
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            if !id_ok {
+                d.push(
+                    Diagnostic::error(Code::InvalidValue, secret.span, format!("`{}` is not a valid secret id", secret.id))
+                        .label("invalid id")
+                        .help("secret ids are letters, digits, `_`, `.` and `-`, as passed to `docker build --secret id=...`"),
+                );
+            }
+            if let Some(target) = &secret.target {
+                mount_value(target, secret.span, "a secret target", d);
+                absolute(target, secret.span, "a secret target", d);
+            }
         }
     }
     for eco in &image.deps {
@@ -33,6 +49,7 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
             command_text(&text.value, text.span, &image.base, d);
         }
         for cache in &eco.cache {
+            mount_value(&cache.value, cache.span, "a cache directory", d);
             absolute(&cache.value, cache.span, "a cache directory", d);
         }
         if let Some(output) = &eco.output {
@@ -116,7 +133,10 @@ fn package_list(list: &[Package], base: &Base, which: &str, d: &mut Diagnostics)
                     package.name
                 ),
             )
-            .label(format!("not {} {manager} package", if manager.starts_with('a') { "an" } else { "a" }))
+            .label(format!(
+                "not {} {manager} package",
+                if manager.starts_with('a') { "an" } else { "a" }
+            ))
             .secondary(base.span, format!("the {which} base uses {manager}"))
             .help(help),
         };
@@ -150,6 +170,7 @@ fn context_paths(image: &Image, d: &mut Diagnostics) {
     }
     for artifact in image.artifacts.iter().flatten() {
         string_value(&artifact.value, artifact.span, "an artifact path", d);
+        copy_operand(&artifact.value, artifact.span, "an artifact path", d);
         if artifact.value.split('/').any(|p| p == "..") {
             d.push(
                 Diagnostic::error(
@@ -175,6 +196,7 @@ fn context_path(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
         return;
     }
     string_value(path, span, what, d);
+    copy_operand(path, span, what, d);
     if path.contains('$') {
         d.push(
             Diagnostic::error(
@@ -190,6 +212,17 @@ fn context_path(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
 
 fn absolute(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
     string_value(path, span, what, d);
+    if path.contains(['\\', '$']) {
+        d.push(
+            Diagnostic::error(
+                Code::UnsafeString,
+                span,
+                format!("{what} cannot contain `\\` or `$`"),
+            )
+            .label("the Dockerfile would read this as an escape or a variable")
+            .help("use a plain path such as \"/srv/app\""),
+        );
+    }
     if !path.starts_with('/') {
         d.push(
             Diagnostic::error(
@@ -202,6 +235,55 @@ fn absolute(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
                 "start it with `/`, e.g. \"/{}\"",
                 path.trim_start_matches("./")
             )),
+        );
+    }
+}
+
+/// A COPY operand must not read as a flag or a heredoc marker.
+fn copy_operand(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
+    if path.starts_with('-') || path.contains("<<") || path.contains('\\') {
+        d.push(
+            Diagnostic::error(
+                Code::UnsafeString,
+                span,
+                format!("{what} cannot start with `-` or contain `<<` or `\\`"),
+            )
+            .label("COPY would read this as a flag, a heredoc or an escape")
+            .help("rename the file, or copy the directory that holds it"),
+        );
+    }
+}
+
+/// A value inside a `--mount=...` flag, whose options are comma-separated.
+fn mount_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
+    if text.chars().any(|c| {
+        c == ',' || c == '=' || c == '"' || c == '\'' || c == '\\' || c == '<' || c.is_whitespace()
+    }) {
+        d.push(
+            Diagnostic::error(
+                Code::UnsafeString,
+                span,
+                format!("{what} cannot contain commas, quotes, `=`, `<` or spaces"),
+            )
+            .label("would add options to the --mount flag")
+            .help("use a plain absolute path such as \"/root/.cache/pip\""),
+        );
+    }
+}
+
+/// A quoted value (ENV, ARG, LABEL): single-line, and not ending in `\`,
+/// which linters misread as escaping the closing quote.
+fn quoted_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
+    string_value(text, span, what, d);
+    if text.ends_with('\\') {
+        d.push(
+            Diagnostic::error(
+                Code::UnsafeString,
+                span,
+                format!("{what} cannot end with `\\`"),
+            )
+            .label("a trailing backslash would escape the closing quote for some parsers")
+            .help("remove the trailing backslash, or end the value with another character"),
         );
     }
 }
@@ -257,6 +339,18 @@ fn command_text(text: &str, span: Span, base: &Base, d: &mut Diagnostics) {
         d.push(unsafe_string(
             "`<<` would start a Dockerfile heredoc and swallow the lines after it",
             "write the script as a multi-line string (\"line 1\\nline 2\"); imgspec emits it as a heredoc",
+        ));
+    }
+    if facts.unterminated_quote {
+        d.push(unsafe_string(
+            "a quote is opened and never closed",
+            "close the quote; an open quote would swallow the steps merged after this one",
+        ));
+    }
+    if facts.leading_operator {
+        d.push(unsafe_string(
+            "starts with a shell operator",
+            "each step is a complete command; imgspec joins steps with `&&` itself",
         ));
     }
     if facts.comment {
@@ -335,7 +429,7 @@ fn env_list(vars: &[EnvVar], d: &mut Diagnostics) {
                     .help("pass secrets at build time with `step(\"...\", secrets: [\"id\"])`, and at run time from the orchestrator"),
             );
         }
-        string_value(&var.value, var.span, "a variable value", d);
+        quoted_value(&var.value, var.span, "a variable value", d);
     }
 }
 
@@ -439,8 +533,18 @@ fn runner(image: &Image, d: &mut Diagnostics) {
         absolute(&volume.value, volume.span, "a volume", d);
     }
     for (key, value, span) in &runner.labels {
-        string_value(key, *span, "a label key", d);
-        string_value(value, *span, "a label value", d);
+        let key_ok = key.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !key_ok {
+            d.push(
+                Diagnostic::error(Code::InvalidValue, *span, format!("`{key}` is not a valid label key"))
+                    .label("invalid key")
+                    .help("label keys are reverse-DNS names of letters, digits, `.`, `_` and `-`, e.g. \"org.opencontainers.image.title\""),
+            );
+        }
+        quoted_value(value, *span, "a label value", d);
     }
     if let Some(signal) = &runner.stop_signal {
         let s = &signal.value;
@@ -465,11 +569,23 @@ fn runner(image: &Image, d: &mut Diagnostics) {
     artifacts_fit_runner(image, d);
 }
 
+/// Exec-form arguments travel as JSON, so any text is safe except NUL,
+/// which no program can receive in an argument.
 fn command_strings(command: &Command, span: Span, d: &mut Diagnostics) {
-    if let Command::Shell(text) = command {
-        if text.contains('\n') {
-            string_value(text, span, "a shell-form command", d);
-        }
+    let has_nul = match command {
+        Command::Shell(text) => text.contains('\0'),
+        Command::Exec(args) => args.iter().any(|a| a.contains('\0')),
+    };
+    if has_nul {
+        d.push(
+            Diagnostic::error(
+                Code::UnsafeString,
+                span,
+                "a command argument cannot contain a NUL character",
+            )
+            .label("arguments end at NUL")
+            .help("remove the \\u{0} from the command"),
+        );
     }
 }
 

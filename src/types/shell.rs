@@ -18,6 +18,10 @@ pub struct Facts {
     pub trailing_backslash: bool,
     /// A control character other than newline and tab.
     pub control_char: bool,
+    /// A quote opened and never closed.
+    pub unterminated_quote: bool,
+    /// Starts with `&&`, `||`, `|` or `;`: it would fuse with the step before.
+    pub leading_operator: bool,
 }
 
 pub fn scan(text: &str) -> Facts {
@@ -27,6 +31,7 @@ pub fn scan(text: &str) -> Facts {
         control_char: text
             .chars()
             .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        leading_operator: text.trim_start().starts_with(['&', '|', ';']),
         ..Facts::default()
     };
     let chars: Vec<char> = text.chars().collect();
@@ -88,6 +93,7 @@ pub fn scan(text: &str) -> Facts {
         word_start = separator || c.is_whitespace();
         i += 1;
     }
+    facts.unterminated_quote = (single || double) && !facts.comment;
     facts
 }
 
@@ -118,6 +124,15 @@ mod tests {
         assert!(!scan("echo cd").cd);
         assert!(scan("sudo make install").sudo);
         assert!(!scan("abcd").cd);
+    }
+
+    #[test]
+    fn unbalanced_quotes_and_leading_operators() {
+        assert!(scan("echo \"a").unterminated_quote);
+        assert!(scan("echo 'a").unterminated_quote);
+        assert!(!scan("echo \"a\" 'b'").unterminated_quote);
+        assert!(scan("&& make").leading_operator);
+        assert!(!scan("make && test").leading_operator);
     }
 
     #[test]

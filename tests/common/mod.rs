@@ -13,7 +13,11 @@ pub fn example_specs() -> Vec<PathBuf> {
     let mut specs = Vec::new();
     for dir in sorted_entries(Path::new("examples")) {
         if dir.is_dir() {
-            specs.extend(sorted_entries(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "imgspec")));
+            specs.extend(
+                sorted_entries(&dir)
+                    .into_iter()
+                    .filter(|p| p.extension().is_some_and(|e| e == "imgspec")),
+            );
         }
     }
     specs
@@ -29,7 +33,8 @@ pub fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
 }
 
 pub fn compile_with(loader: &dyn Loader, path: &Path) -> Compilation {
-    compile(loader, path, &Options::default()).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    compile(loader, path, &Options::default())
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 pub fn compile_file(path: &Path) -> Compilation {
@@ -41,11 +46,13 @@ pub fn compile_file_without_syntax(path: &Path) -> Compilation {
     let options = Options {
         frontend: Frontend { syntax: None },
     };
-    compile(&FsLoader, path, &options).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    compile(&FsLoader, path, &options)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 pub fn rendered(c: &Compilation) -> String {
-    String::from_utf8(render_human(&c.diagnostics, &c.sources, ColorChoice::Never)).expect("utf-8 diagnostics")
+    String::from_utf8(render_human(&c.diagnostics, &c.sources, ColorChoice::Never))
+        .expect("utf-8 diagnostics")
 }
 
 /// A Dockerfile split into logical instructions: continuation lines joined,
@@ -67,8 +74,25 @@ pub fn instructions(dockerfile: &str) -> Vec<(String, String)> {
                 None => break,
             }
         }
-        if let Some(start) = text.find("<<'") {
-            let terminator: String = text[start + 3..].chars().take_while(|c| *c != '\'').collect();
+        // `<<WORD` in RUN, COPY or ADD outside exec form starts a heredoc, as in BuildKit.
+        let keyword = text.split(' ').next().unwrap_or_default();
+        let exec_form = text
+            .trim_start_matches(|c: char| c.is_ascii_uppercase())
+            .trim_start()
+            .starts_with('[');
+        let heredoc = if exec_form || !matches!(keyword, "RUN" | "COPY" | "ADD") {
+            None
+        } else {
+            text.find("<<").map(|start| {
+                text[start + 2..]
+                    .trim_start_matches('-')
+                    .trim_start_matches(['\'', '"'])
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect::<String>()
+            })
+        };
+        if let Some(terminator) = heredoc.filter(|t| !t.is_empty()) {
             for body in lines.by_ref() {
                 text.push('\n');
                 text.push_str(body);

@@ -1,0 +1,233 @@
+//! Hostile strings in every field that reaches the Dockerfile must either be
+//! rejected with a coded diagnostic or come out inside the instruction they
+//! belong to, with their exact value. The outputs are also written under
+//! the cargo target directory for `.ci/check_dockerfiles.py`, which checks
+//! them with BuildKit's own parser.
+
+mod common;
+
+use std::path::Path;
+
+use common::{compile_with, instructions, rendered};
+use imgspec::loader::MemoryLoader;
+
+const HOSTILE: &[&str] = &[
+    "plain",
+    "two\nlines",
+    "a\nRUN rm -rf /",
+    "quote\"inside",
+    "single'quote",
+    "back\\slash",
+    "ends with\\",
+    "\\",
+    "$HOME and ${PATH:-x}",
+    "EOF",
+    "EOT",
+    "<<EOF",
+    "#comment",
+    "&& rm -rf /",
+    "`id`",
+    "[\"json\"]",
+    "tab\there",
+    "nul\u{0}byte",
+    "carriage\rreturn",
+    "unicode é ✓",
+];
+
+/// Each field under test: a spec with `@` where the hostile string goes.
+const FIELDS: &[(&str, &str)] = &[
+    ("env", r#"run { env = { GREETING = @ } }"#),
+    (
+        "label",
+        r#"run { labels = { "org.opencontainers.image.title" = @ } }"#,
+    ),
+    ("cmd", r#"run { cmd = ["/app/run", @] }"#),
+    ("entrypoint", r#"run { entrypoint = [@] }"#),
+    ("shell_cmd", r#"run { cmd = @ }"#),
+    ("health", r#"run { health = exec(["/app/check", @]) }"#),
+    ("step", r#"build = [@]"#),
+    ("source", r#"sources = [@]"#),
+    ("exclude", r#"exclude = [@]"#),
+    ("artifact", r#"artifacts = [@]"#),
+    ("workdir", r#"workdir = @"#),
+    ("volume", r#"run { volumes = [@] }"#),
+    ("package", r#"packages { build = [@] }"#),
+    ("stop_signal", r#"run { stop_signal = @ }"#),
+    ("arg", r#"args = { VERSION = @ }"#),
+    ("cache", r#"build = [step("make", cache: [@])]"#),
+    ("secret", r#"build = [step("make", secrets: [@])]"#),
+];
+
+fn imgspec_literal(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn spec(field: &str, value: &str) -> String {
+    let body = field.replace('@', &imgspec_literal(value));
+    let sources = if field.contains("sources") {
+        ""
+    } else {
+        "sources = [\"src/\"]"
+    };
+    format!("use std.debian\nimage app {{\n  base = debian.bookworm()\n  {sources}\n  {body}\n}}\n")
+}
+
+fn keywords(dockerfile: &str) -> Vec<String> {
+    instructions(dockerfile)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// The argument list of the first instruction with this keyword, read back
+/// as JSON.
+fn exec_form(dockerfile: &str, keyword: &str) -> Option<Vec<String>> {
+    let (_, rest) = instructions(dockerfile)
+        .into_iter()
+        .find(|(k, _)| k == keyword)?;
+    let json = rest.trim_start_matches(|c| c != '[');
+    serde_json::from_str(json).ok()
+}
+
+/// Undoes the emitter's `KEY="value"` quoting, as the Dockerfile parser does.
+fn assignment_value(dockerfile: &str, keyword: &str) -> Option<String> {
+    let (_, rest) = instructions(dockerfile)
+        .into_iter()
+        .find(|(k, _)| k == keyword)?;
+    let start = rest.find("=\"")? + 2;
+    let mut out = String::new();
+    let mut chars = rest[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push(chars.next()?),
+            '"' => return Some(out),
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+#[test]
+fn hostile_strings_never_change_the_instruction_structure() {
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    std::fs::create_dir_all(&out_dir).expect("output directory");
+    let mut accepted = 0;
+    let mut rejected = 0;
+    for (name, field) in FIELDS {
+        let baseline_value = match *name {
+            "workdir" | "volume" | "artifact" | "cache" => "/plain",
+            "stop_signal" => "SIGTERM",
+            _ => "plain",
+        };
+        let baseline = compile_one(&spec(field, baseline_value));
+        let baseline = baseline.unwrap_or_else(|e| panic!("{name}: baseline failed:\n{e}"));
+        for (i, value) in HOSTILE.iter().enumerate() {
+            // Absolute-path fields get a leading `/` so the value is tested
+            // rather than rejected for being relative.
+            let value = &if matches!(*name, "workdir" | "volume" | "cache") {
+                format!("/{value}")
+            } else {
+                value.to_string()
+            };
+            let text = spec(field, value);
+            let dockerfile = match compile_one(&text) {
+                Ok(d) => d,
+                Err(diagnostics) => {
+                    assert!(
+                        !diagnostics.contains("E0001"),
+                        "{name} {value:?}: the test's own spec did not parse:\n{diagnostics}"
+                    );
+                    assert!(
+                        diagnostics.contains("help:"),
+                        "{name} {value:?}: rejection without help:\n{diagnostics}"
+                    );
+                    rejected += 1;
+                    continue;
+                }
+            };
+            accepted += 1;
+            let context = format!("{name} = {value:?}:\n{dockerfile}");
+            if *name != "step" {
+                assert_eq!(
+                    keywords(&dockerfile),
+                    keywords(&baseline),
+                    "structure changed for {context}"
+                );
+            } else {
+                let runs = keywords(&dockerfile).iter().filter(|k| *k == "RUN").count();
+                let base_runs = keywords(&baseline).iter().filter(|k| *k == "RUN").count();
+                assert_eq!(runs, base_runs, "RUN count changed for {context}");
+            }
+            let expected_exec: Option<(&str, Vec<String>)> = match *name {
+                "cmd" => Some(("CMD", vec!["/app/run".into(), value.to_string()])),
+                "entrypoint" => Some(("ENTRYPOINT", vec![value.to_string()])),
+                "shell_cmd" => Some((
+                    "CMD",
+                    vec!["/bin/bash".into(), "-c".into(), value.to_string()],
+                )),
+                "health" => Some(("HEALTHCHECK", vec!["/app/check".into(), value.to_string()])),
+                _ => None,
+            };
+            if let Some((keyword, expected)) = &expected_exec {
+                assert_eq!(
+                    exec_form(&dockerfile, keyword).as_ref(),
+                    Some(expected),
+                    "{context}"
+                );
+            }
+            match *name {
+                "env" => assert_eq!(
+                    assignment_value(&dockerfile, "ENV").as_deref(),
+                    Some(value.as_str()),
+                    "{context}"
+                ),
+                "label" => {
+                    let escaped = value.replace('$', "\\$");
+                    let raw = assignment_value(&dockerfile, "LABEL").map(|v| v.replace('$', "\\$"));
+                    assert_eq!(raw.as_deref(), Some(escaped.as_str()), "{context}");
+                }
+                _ => {}
+            }
+            let stem = format!("{name}-{i:02}");
+            std::fs::write(out_dir.join(format!("{stem}.Dockerfile")), &dockerfile)
+                .expect("write output");
+            let expect = serde_json::json!({
+                "keywords": keywords(&dockerfile),
+                "exec": expected_exec.map(|(k, v)| serde_json::json!({"keyword": k, "args": v})),
+            });
+            std::fs::write(
+                out_dir.join(format!("{stem}.expect.json")),
+                expect.to_string(),
+            )
+            .expect("write expectation");
+        }
+    }
+    assert!(
+        accepted > 50,
+        "only {accepted} hostile cases compiled; the test would prove little"
+    );
+    assert!(rejected > 20, "only {rejected} hostile cases were rejected");
+}
+
+fn compile_one(text: &str) -> Result<String, String> {
+    let loader = MemoryLoader::new().with("app.imgspec", text);
+    let c = compile_with(&loader, Path::new("app.imgspec"));
+    match c.outputs.first() {
+        Some(output) if !c.diagnostics.has_errors() => Ok(output.dockerfile.clone()),
+        _ => Err(rendered(&c)),
+    }
+}
