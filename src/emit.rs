@@ -33,7 +33,10 @@ pub fn dockerfile(file: &Dockerfile, source: &str, frontend: &Frontend) -> Strin
         file.image
     );
     for stage in &file.stages {
-        out.push('\n');
+        // One blank line between stages (a heredoc already ends with one).
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
         write_stage(&mut out, stage);
     }
     out

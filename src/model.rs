@@ -174,6 +174,16 @@ pub struct Ecosystem {
     pub def_span: Span,
 }
 
+/// A path the runner copies from the build stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Artifact {
+    /// Absolute, or relative to the work directory.
+    pub from: String,
+    /// Where it goes in the runner; `None` means the same path.
+    pub to: Option<String>,
+    pub span: Span,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Secret {
     pub id: String,
@@ -252,7 +262,7 @@ pub struct Image {
     pub steps: Vec<Step>,
     /// Paths the runner copies from the build stage; `None` means the
     /// whole work directory.
-    pub artifacts: Option<Vec<Spanned<String>>>,
+    pub artifacts: Option<Vec<Artifact>>,
     pub args: Vec<EnvVar>,
     pub runner: Runner,
 }

@@ -33,7 +33,18 @@ fn merge_runs(mut stage: Stage) -> Stage {
             (out.last_mut(), &instruction)
         {
             if can_merge(previous, next) {
-                previous.commands.extend(next.commands.iter().cloned());
+                if previous.script.is_some() || next.script.is_some() {
+                    // A script absorbs its neighbours as lines; it runs with
+                    // `set -e`, so this keeps the `&&` semantics.
+                    let lines: Vec<String> = [&*previous, next]
+                        .iter()
+                        .flat_map(|r| script_lines(r))
+                        .collect();
+                    previous.commands.clear();
+                    previous.script = Some(lines.join("\n"));
+                } else {
+                    previous.commands.extend(next.commands.iter().cloned());
+                }
                 previous.has_pipe |= next.has_pipe;
                 for rule in &next.lint_ignores {
                     if !previous.lint_ignores.contains(rule) {
@@ -50,9 +61,13 @@ fn merge_runs(mut stage: Stage) -> Stage {
 }
 
 fn can_merge(previous: &Run, next: &Run) -> bool {
-    previous.script.is_none()
-        && next.script.is_none()
-        && (previous.mounts == next.mounts || next.joins_any)
+    previous.mounts == next.mounts || (next.joins_any && next.script.is_none())
+}
+
+fn script_lines(run: &Run) -> Vec<String> {
+    let mut lines = run.commands.clone();
+    lines.extend(run.script.iter().cloned());
+    lines
 }
 
 /// Rule 7: a stage whose RUNs pipe gets `SHELL [..., "-o", "pipefail", "-c"]`.

@@ -208,17 +208,12 @@ fn runner_stage(image: &Image) -> Stage {
         None => out.push(copy_from_build(workdir, workdir)),
         Some(artifacts) => {
             for artifact in artifacts {
-                let path = artifact.value.trim_end_matches('/');
-                let absolute = if path.starts_with('/') {
-                    path.to_string()
-                } else {
-                    format!(
-                        "{}/{}",
-                        workdir.trim_end_matches('/'),
-                        path.trim_start_matches("./")
-                    )
-                };
-                out.push(copy_from_build(&absolute, &absolute));
+                let from = in_workdir(workdir, &artifact.from);
+                let to = artifact
+                    .to
+                    .as_deref()
+                    .map_or_else(|| from.clone(), |t| t.to_string());
+                out.push(copy_from_build(&from, &to));
             }
         }
     }
@@ -287,6 +282,16 @@ fn runner_stage(image: &Image) -> Stage {
         shell: base.shell.path().map(str::to_string),
         instructions: out,
     }
+}
+
+/// An absolute path, reading relative ones against the work directory.
+fn in_workdir(workdir: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        return path.to_string();
+    }
+    let trailing = if path.ends_with('/') { "/" } else { "" };
+    let path = path.trim_start_matches("./").trim_end_matches('/');
+    format!("{}/{path}{trailing}", workdir.trim_end_matches('/'))
 }
 
 fn copy_from_build(source: &str, dest: &str) -> Instruction {

@@ -87,7 +87,12 @@ fn image_model(image: &ExpandedImage, d: &mut Diagnostics) -> Option<Image> {
                 .collect()
         })
         .unwrap_or_default();
-    let artifacts = f.get("artifacts").map(|v| spanned_strings(v, d));
+    let artifacts = f.get("artifacts").map(|v| {
+        fields::list(v)
+            .into_iter()
+            .filter_map(|a| artifact(a, d))
+            .collect()
+    });
     let args = f.get("args").map(|v| env_vars(v, d)).unwrap_or_default();
     let run = f.get("run");
     f.finish(d);
@@ -462,6 +467,38 @@ fn step(v: &V, d: &mut Diagnostics) -> Option<Step> {
                 v,
                 "a build step",
                 "write a command string, or `step(\"...\", cache: [...], secrets: [...])`",
+            ));
+            None
+        }
+    }
+}
+
+/// `"/out/app"`, or `{ from = "dist/", to = "/usr/share/nginx/html/" }`.
+fn artifact(v: &V, d: &mut Diagnostics) -> Option<Artifact> {
+    match &v.val {
+        Val::Str(path) => Some(Artifact {
+            from: path.clone(),
+            to: None,
+            span: v.span,
+        }),
+        Val::Record(record) => {
+            let mut f = Fields::new(record, "an artifact");
+            let from = f
+                .require("from", "\"dist/\"", d)
+                .and_then(|v| fields::string(v, d));
+            let to = f.get("to").and_then(|v| fields::string(v, d));
+            f.finish(d);
+            Some(Artifact {
+                from: from?,
+                to,
+                span: v.span,
+            })
+        }
+        _ => {
+            d.push(fields::wrong_type(
+                v,
+                "an artifact",
+                "write a path, or `{ from = \"dist/\", to = \"/srv/www/\" }`",
             ));
             None
         }

@@ -169,18 +169,23 @@ fn context_paths(image: &Image, d: &mut Diagnostics) {
         string_value(&exclude.value, exclude.span, "an exclude pattern", d);
     }
     for artifact in image.artifacts.iter().flatten() {
-        string_value(&artifact.value, artifact.span, "an artifact path", d);
-        copy_operand(&artifact.value, artifact.span, "an artifact path", d);
-        if artifact.value.split('/').any(|p| p == "..") {
-            d.push(
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    artifact.span,
-                    "an artifact path cannot contain `..`",
-                )
-                .label("ambiguous path")
-                .help("write an absolute path, or one relative to the work directory"),
-            );
+        for path in std::iter::once(&artifact.from).chain(&artifact.to) {
+            string_value(path, artifact.span, "an artifact path", d);
+            copy_operand(path, artifact.span, "an artifact path", d);
+            if path.split('/').any(|p| p == "..") {
+                d.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        artifact.span,
+                        "an artifact path cannot contain `..`",
+                    )
+                    .label("ambiguous path")
+                    .help("write an absolute path, or one relative to the work directory"),
+                );
+            }
+        }
+        if let Some(to) = &artifact.to {
+            absolute(to, artifact.span, "an artifact destination", d);
         }
     }
 }
