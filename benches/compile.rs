@@ -1,0 +1,104 @@
+//! Compile-time benchmarks, as medians of repeated runs (no wall-clock
+//! assertions anywhere: this prints figures for docs/performance.md).
+//!
+//! `cargo bench --bench compile` measures:
+//! - one example end to end as a whole process (the release binary);
+//! - monorepos of N images sharing a template, in process and as a whole
+//!   process, to show the cost per image is flat.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use imgspec::compile::{compile, Options};
+use imgspec::loader::FsLoader;
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn time(runs: usize, mut f: impl FnMut()) -> Duration {
+    f(); // warm-up
+    median(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn monorepo(images: usize) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench");
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    let mut spec = String::from(
+        "use std.python\n\ntemplate service(dir: path, port: int = 8000) = python.service(version: \"3.12\") {\n  deps = [python.pip(dir: dir)]\n  sources = [\"{{ dir }}/\"]\n  packages { runtime = [\"curl\"] }\n  run {\n    cmd = [\"gunicorn\", \"--chdir\", \"{{ dir }}\", \"app:app\"]\n    expose = port\n    health = http(\"/healthz\", port: port, every: 30s)\n    labels = { \"com.example.service\" = \"{{ dir }}\" }\n  }\n}\n\n",
+    );
+    for i in 0..images {
+        spec.push_str(&format!(
+            "image svc{i} = service(dir: \"services/svc{i}\", port: {}) {{\n  packages {{ build = [\"gcc\", \"libpq-dev\"] }}\n}}\n\n",
+            8000 + i % 1000
+        ));
+    }
+    let path = dir.join(format!("monorepo-{images}.imgspec"));
+    std::fs::write(&path, spec).expect("write monorepo");
+    path
+}
+
+fn process(args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_imgspec"))
+        .args(args)
+        .output()
+        .expect("run imgspec");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let example = "examples/python-api/api.imgspec";
+    let one_process = time(200, || process(&["compile", example, "-o", "-"]));
+    let one_in_process = time(2000, || {
+        let c = compile(&FsLoader, Path::new(example), &Options::default()).expect("compile");
+        assert_eq!(c.outputs.len(), 1);
+    });
+    println!("| case | median |");
+    println!("|---|---|");
+    println!(
+        "| one spec (`{example}`), whole process | {} |",
+        ms(one_process)
+    );
+    println!("| one spec, in process | {} |", ms(one_in_process));
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-out/");
+    for images in [100usize, 300, 1000] {
+        let spec = monorepo(images);
+        let runs = if images >= 1000 { 15 } else { 30 };
+        let in_process = time(runs, || {
+            let c = compile(&FsLoader, &spec, &Options::default()).expect("compile");
+            assert_eq!(c.outputs.len(), images, "{:?}", c.diagnostics);
+        });
+        let spec_arg = spec.to_str().expect("utf-8 path");
+        let out_arg = format!("{}/", out_dir.join(images.to_string()).display());
+        let whole = time(runs, || process(&["compile", spec_arg, "-o", &out_arg]));
+        println!(
+            "| {images} images, in process | {} ({:.1} µs per image) |",
+            ms(in_process),
+            in_process.as_secs_f64() * 1e6 / images as f64
+        );
+        println!(
+            "| {images} images, whole process writing {} files | {} ({:.1} µs per image) |",
+            images * 2,
+            ms(whole),
+            whole.as_secs_f64() * 1e6 / images as f64
+        );
+    }
+}
