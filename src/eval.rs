@@ -14,6 +14,9 @@ use crate::syntax::ast::{self, DefKind, FieldOp, Ident, TypeExprKind, ValueKind}
 /// Built-in functions, recognised when no definition has the name.
 pub const BUILTINS: &[&str] = &["http", "exec", "shell", "step", "secret"];
 
+/// Instructions one `{{ }}` interpolation may execute.
+const INTERPOLATION_FUEL: u64 = 50_000;
+
 /// Template chains deeper than this are reported rather than followed.
 const MAX_DEPTH: usize = 64;
 
@@ -199,6 +202,9 @@ impl<'p, 'd> Evaluator<'p, 'd> {
     fn new(program: &'p Program, diagnostics: &'d mut Diagnostics) -> Self {
         let mut jinja = minijinja::Environment::new();
         jinja.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        // A bound on the work of one interpolation: a runaway loop in a
+        // template string is an error, not a hang.
+        jinja.set_fuel(Some(INTERPOLATION_FUEL));
         Evaluator {
             program,
             diagnostics,

@@ -106,6 +106,8 @@ impl Diagnostics {
         if diagnostic.primary_span().is_poison() {
             return;
         }
+        let mut diagnostic = diagnostic;
+        diagnostic.labels.retain(|l| !l.span.is_poison());
         // The same fact reached through two paths (e.g. a template used by
         // two images) is reported once.
         if !self.items.contains(&diagnostic) {

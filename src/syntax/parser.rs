@@ -17,6 +17,18 @@ struct Grammar;
 /// Parses one file. On a syntax error the module is `None` and the error is
 /// in `diagnostics`; string escape errors still yield a module.
 pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Option<Module> {
+    if let Some(offset) = too_deep(text) {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::Syntax,
+                Span::new(file, offset..offset + 1),
+                "brackets are nested too deeply",
+            )
+            .label(format!("more than {MAX_NESTING} levels deep"))
+            .help("flatten the value; specs never need this much nesting"),
+        );
+        return None;
+    }
     match Grammar::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let builder = Builder { file, diagnostics };
@@ -27,6 +39,43 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Option<
             None
         }
     }
+}
+
+/// Nesting beyond this is refused before parsing, so a hostile file cannot
+/// exhaust the parser's stack.
+const MAX_NESTING: usize = 64;
+
+/// The offset of the first bracket nested deeper than [`MAX_NESTING`],
+/// ignoring strings and comments.
+fn too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
