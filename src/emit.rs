@@ -189,6 +189,9 @@ fn heredoc_terminator(script: &str) -> String {
 
 fn mount_flag(mount: &Mount) -> String {
     match mount {
+        Mount::Bind { source, target } => {
+            format!("--mount=type=bind,source={source},target={target}")
+        }
         Mount::Cache { target, locked } => {
             let sharing = if *locked { ",sharing=locked" } else { "" };
             format!("--mount=type=cache,target={target}{sharing}")

@@ -99,6 +99,8 @@ pub struct Base {
     pub packages: PackageManager,
     /// A non-root user that already exists in the image.
     pub nonroot: Option<u32>,
+    /// The language runtime the image provides, e.g. `python3.12`.
+    pub interpreter: Option<String>,
     pub span: Span,
     pub def_span: Span,
     /// False for the stand-in used after the real base failed to check;
@@ -120,6 +122,7 @@ impl Base {
             shell: Shell::Bash,
             packages: PackageManager::Apt,
             nonroot: None,
+            interpreter: None,
             span: Span::poison(),
             def_span: Span::poison(),
             known: false,
@@ -161,6 +164,11 @@ pub struct Ecosystem {
     /// Manifest and lock files, relative to `dir`.
     pub manifests: Vec<Spanned<String>>,
     pub install: Vec<Spanned<String>>,
+    /// Mount the manifests for the install instead of copying them; they
+    /// are then copied with the sources.
+    pub bind: bool,
+    /// Commands run once the sources are in place, before the build steps.
+    pub finish: Vec<Spanned<String>>,
     /// Cache directories mounted during install and build steps.
     pub cache: Vec<Spanned<String>>,
     /// Commands run after the build, before the runner takes its files.
@@ -170,6 +178,8 @@ pub struct Ecosystem {
     pub build_env: Vec<EnvVar>,
     pub runtime_env: Vec<EnvVar>,
     pub linkage: Linkage,
+    /// The output only runs with the build base's interpreter (a venv).
+    pub needs_interpreter: bool,
     pub span: Span,
     pub def_span: Span,
 }
@@ -181,6 +191,8 @@ pub struct Artifact {
     pub from: String,
     /// Where it goes in the runner; `None` means the same path.
     pub to: Option<String>,
+    /// Whether it holds native code, which must fit the runner's libc.
+    pub native: bool,
     pub span: Span,
 }
 
@@ -194,6 +206,8 @@ pub struct Secret {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub run: String,
+    /// Sub-directory of the work directory to run in.
+    pub dir: Option<String>,
     pub cache: Vec<String>,
     pub secrets: Vec<Secret>,
     pub span: Span,
@@ -249,20 +263,36 @@ pub struct Runner {
     pub packages: Vec<Package>,
 }
 
+/// What one build stage does: the main build, or a named extra stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Build {
+    pub base: Base,
+    pub workdir: Spanned<String>,
+    pub packages: Vec<Package>,
+    pub deps: Vec<Ecosystem>,
+    pub sources: Vec<Spanned<String>>,
+    pub steps: Vec<Step>,
+    /// Paths the runner copies from this stage; `None` means the whole
+    /// work directory (main build only).
+    pub artifacts: Option<Vec<Artifact>>,
+}
+
+/// A named build stage beside the main one (e.g. a frontend bundle), built
+/// in parallel by BuildKit and feeding the runner through its artifacts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtraStage {
+    pub name: String,
+    pub span: Span,
+    pub build: Build,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Image {
     pub name: String,
     pub span: Span,
-    pub base: Base,
-    pub workdir: Spanned<String>,
-    pub build_packages: Vec<Package>,
-    pub deps: Vec<Ecosystem>,
-    pub sources: Vec<Spanned<String>>,
+    pub build: Build,
+    pub stages: Vec<ExtraStage>,
     pub excludes: Vec<Spanned<String>>,
-    pub steps: Vec<Step>,
-    /// Paths the runner copies from the build stage; `None` means the
-    /// whole work directory.
-    pub artifacts: Option<Vec<Artifact>>,
     pub args: Vec<EnvVar>,
     pub runner: Runner,
 }

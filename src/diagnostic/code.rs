@@ -56,5 +56,6 @@ codes! {
     NoPipefail = "E0114", "a step uses a pipe but the base has no shell with `pipefail`";
     ForbiddenCommand = "E0115", "a step uses `cd` or `sudo`, which the Dockerfile expresses otherwise";
     MissingHealthTool = "E0116", "an HTTP health check needs curl or wget in the runner";
+    InterpreterMismatch = "E0117", "the runner lacks the interpreter version an ecosystem's output was built for";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
 }

@@ -1,35 +1,69 @@
-//! Model → IR. Lays out each image as a build stage and a runner stage, in
-//! the order of rule 1: base → system packages → user → manifests alone →
-//! dependency install → sources → build → runner.
+//! Model → IR. Lays out each image as its build stages and a runner stage,
+//! in the order of rule 1: base → system packages → user → manifests alone
+//! → dependency install → sources → build → runner.
 
 use super::packages::{create_user, install};
 use super::{Copy, Dockerfile, Healthcheck, Instruction, Mount, Run, Stage};
-use crate::model::{Command, Ecosystem, Image, Probe, Step};
+use crate::model::{Build, Command, Ecosystem, Image, Package, PackageManager, Probe, Step};
 use crate::types::{format_duration, shell};
 
 const BUILD: &str = "build";
 const RUNTIME: &str = "runtime";
 
 pub fn lower(image: &Image) -> Dockerfile {
+    // Extra stages first: they are independent of `build`, so BuildKit runs
+    // them in parallel, and the runner copies from all of them.
+    let mut stages: Vec<Stage> = image
+        .stages
+        .iter()
+        .map(|s| build_stage(&s.name, &s.build, &[]))
+        .collect();
+    stages.push(build_stage(BUILD, &image.build, &image.args));
+    stages.push(runner_stage(image));
     Dockerfile {
         image: image.name.clone(),
-        stages: vec![build_stage(image), runner_stage(image)],
+        stages,
         ignore: ignore_lines(image),
     }
 }
 
-fn build_stage(image: &Image) -> Stage {
-    let mut out = Vec::new();
-    out.extend(install(image.base.packages, &image.build_packages).map(Instruction::Run));
-    let workdir = image.workdir.value.trim_end_matches('/').to_string();
-    let workdir = if workdir.is_empty() {
+fn workdir_of(build: &Build) -> String {
+    let workdir = build.workdir.value.trim_end_matches('/');
+    if workdir.is_empty() {
         "/".to_string()
     } else {
-        workdir
-    };
+        workdir.to_string()
+    }
+}
+
+/// `dir` joined to the work directory, for ecosystems and steps that run
+/// in a sub-directory.
+fn subdir(workdir: &str, dir: &str) -> String {
+    format!(
+        "{}/{}",
+        workdir.trim_end_matches('/'),
+        dir.trim_matches('/')
+    )
+}
+
+/// Runs `run` in `dir` (if any) and returns to the work directory.
+fn in_dir(out: &mut Vec<Instruction>, workdir: &str, dir: Option<&str>, run: Run) {
+    if let Some(dir) = dir {
+        out.push(Instruction::Workdir(subdir(workdir, dir)));
+    }
+    out.push(Instruction::Run(run));
+    if dir.is_some() {
+        out.push(Instruction::Workdir(workdir.to_string()));
+    }
+}
+
+fn build_stage(name: &str, build: &Build, args: &[crate::model::EnvVar]) -> Stage {
+    let mut out = Vec::new();
+    out.extend(install(build.base.packages, &build.packages).map(Instruction::Run));
+    let workdir = workdir_of(build);
     out.push(Instruction::Workdir(workdir.clone()));
 
-    let build_env: Vec<(String, String)> = image
+    let build_env: Vec<(String, String)> = build
         .deps
         .iter()
         .flat_map(|e| {
@@ -41,65 +75,76 @@ fn build_stage(image: &Image) -> Stage {
     if !build_env.is_empty() {
         out.push(Instruction::Env(build_env));
     }
-    let dep_caches: Vec<Mount> = image.deps.iter().flat_map(ecosystem_caches).collect();
-    for eco in &image.deps {
-        let dir = eco.dir.as_deref().map(|d| d.trim_matches('/'));
-        let target = match dir {
-            Some(dir) => format!("./{dir}/"),
-            None => "./".to_string(),
-        };
-        let sources = eco
-            .manifests
-            .iter()
-            .map(|m| match dir {
-                Some(dir) => format!("{dir}/{}", m.value),
-                None => m.value.clone(),
-            })
-            .collect();
-        out.push(Instruction::Copy(Copy {
-            from: None,
-            sources,
-            dest: target,
-            link: false,
-        }));
-        if let Some(dir) = dir {
-            out.push(Instruction::Workdir(format!("{workdir}/{dir}")));
+    for eco in &build.deps {
+        let mut mounts = ecosystem_caches(eco);
+        if eco.bind {
+            mounts.extend(manifest_paths(eco).into_iter().map(|path| Mount::Bind {
+                target: subdir(&workdir, &path),
+                source: path,
+            }));
+        } else {
+            out.extend(copies(&manifest_paths(eco)));
         }
-        out.push(Instruction::Run(commands(
-            eco.install.iter().map(|s| s.value.as_str()),
-            ecosystem_caches(eco),
-        )));
-        if dir.is_some() {
-            out.push(Instruction::Workdir(workdir.clone()));
+        let run = commands(eco.install.iter().map(|s| s.value.as_str()), mounts);
+        in_dir(&mut out, &workdir, eco.dir.as_deref(), run);
+    }
+    // Bind-mounted manifests are not in the tree yet: they come with the sources.
+    let mut sources: Vec<String> = build
+        .deps
+        .iter()
+        .filter(|e| e.bind)
+        .flat_map(manifest_paths)
+        .collect();
+    sources.extend(build.sources.iter().map(|s| s.value.clone()));
+    out.extend(copies(&sources));
+    for eco in &build.deps {
+        if !eco.finish.is_empty() {
+            let run = commands(
+                eco.finish.iter().map(|s| s.value.as_str()),
+                ecosystem_caches(eco),
+            );
+            in_dir(&mut out, &workdir, eco.dir.as_deref(), run);
         }
     }
-    out.extend(source_copies(image));
-    if !image.args.is_empty() {
+    if !args.is_empty() {
         out.push(Instruction::Arg(
-            image
-                .args
-                .iter()
+            args.iter()
                 .map(|a| (a.name.clone(), a.value.clone()))
                 .collect(),
         ));
     }
-    for step in &image.steps {
-        out.push(Instruction::Run(build_step(step, &dep_caches)));
+    let dep_caches: Vec<Mount> = build.deps.iter().flat_map(ecosystem_caches).collect();
+    for step in &build.steps {
+        in_dir(
+            &mut out,
+            &workdir,
+            step.dir.as_deref(),
+            build_step(step, &dep_caches),
+        );
     }
-    for eco in &image.deps {
+    for eco in &build.deps {
         if !eco.prune.is_empty() {
-            out.push(Instruction::Run(commands(
-                eco.prune.iter().map(|s| s.value.as_str()),
-                Vec::new(),
-            )));
+            let run = commands(eco.prune.iter().map(|s| s.value.as_str()), Vec::new());
+            in_dir(&mut out, &workdir, eco.dir.as_deref(), run);
         }
     }
     Stage {
-        name: BUILD.to_string(),
-        from: image.base.reference.render(),
-        shell: image.base.shell.path().map(str::to_string),
+        name: name.to_string(),
+        from: build.base.reference.render(),
+        shell: build.base.shell.path().map(str::to_string),
         instructions: out,
     }
+}
+
+/// An ecosystem's manifests as context paths (under its `dir`).
+fn manifest_paths(eco: &Ecosystem) -> Vec<String> {
+    eco.manifests
+        .iter()
+        .map(|m| match &eco.dir {
+            Some(dir) => format!("{}/{}", dir.trim_matches('/'), m.value),
+            None => m.value.clone(),
+        })
+        .collect()
 }
 
 fn ecosystem_caches(eco: &Ecosystem) -> Vec<Mount> {
@@ -145,12 +190,13 @@ fn build_step(step: &Step, dep_caches: &[Mount]) -> Run {
     run
 }
 
-/// One COPY per destination directory: files and globs at the top level of
-/// the context share `./`; each directory keeps its own path.
-fn source_copies(image: &Image) -> Vec<Instruction> {
+/// One COPY per destination directory: files and globs of one directory
+/// share a COPY; each directory source keeps its own path (COPY copies a
+/// directory's contents, so `src/` must land in `./src/`).
+fn copies(paths: &[String]) -> Vec<Instruction> {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    for source in &image.sources {
-        let path = source.value.trim_start_matches("./");
+    for path in paths {
+        let path = path.trim_start_matches("./");
         let is_dir = path.ends_with('/');
         let trimmed = path.trim_end_matches('/');
         let dest = if is_dir {
@@ -166,9 +212,16 @@ fn source_copies(image: &Image) -> Vec<Instruction> {
         } else {
             trimmed.to_string()
         };
-        match groups.iter_mut().find(|(d, _)| *d == dest && !is_dir) {
-            Some((_, list)) if !list.iter().any(|s| s.ends_with('/')) => list.push(src),
-            _ => groups.push((dest, vec![src])),
+        let group = groups
+            .iter_mut()
+            .find(|(d, list)| !is_dir && *d == dest && !list.iter().any(|s| s.ends_with('/')));
+        match group {
+            Some((_, list)) => {
+                if !list.contains(&src) {
+                    list.push(src)
+                }
+            }
+            None => groups.push((dest, vec![src])),
         }
     }
     groups
@@ -188,7 +241,16 @@ fn runner_stage(image: &Image) -> Stage {
     let runner = &image.runner;
     let base = &runner.base;
     let mut out = Vec::new();
-    out.extend(install(base.packages, &runner.packages).map(Instruction::Run));
+    let mut packages = runner.packages.clone();
+    if runner.create_user && base.packages == PackageManager::Microdnf {
+        // Minimal RHEL images lack useradd and groupadd.
+        packages.push(Package {
+            name: "shadow-utils".to_string(),
+            version: None,
+            span: image.span,
+        });
+    }
+    out.extend(install(base.packages, &packages).map(Instruction::Run));
     if runner.create_user {
         out.push(Instruction::Run(create_user(
             base.distro,
@@ -196,28 +258,14 @@ fn runner_stage(image: &Image) -> Stage {
             runner.user,
         )));
     }
-    let workdir = image.workdir.value.trim_end_matches('/');
-    let workdir = if workdir.is_empty() { "/" } else { workdir };
-    out.push(Instruction::Workdir(workdir.to_string()));
-    for eco in &image.deps {
-        if let Some(output) = &eco.output {
-            out.push(copy_from_build(&output.value, &output.value));
-        }
+    let workdir = workdir_of(&image.build);
+    out.push(Instruction::Workdir(workdir.clone()));
+    for stage in &image.stages {
+        copy_artifacts(&mut out, &stage.name, &stage.build);
     }
-    match &image.artifacts {
-        None => out.push(copy_from_build(workdir, workdir)),
-        Some(artifacts) => {
-            for artifact in artifacts {
-                let from = in_workdir(workdir, &artifact.from);
-                let to = artifact
-                    .to
-                    .as_deref()
-                    .map_or_else(|| from.clone(), |t| t.to_string());
-                out.push(copy_from_build(&from, &to));
-            }
-        }
-    }
+    copy_artifacts(&mut out, BUILD, &image.build);
     let env: Vec<(String, String)> = image
+        .build
         .deps
         .iter()
         .flat_map(|e| e.runtime_env.iter())
@@ -284,6 +332,29 @@ fn runner_stage(image: &Image) -> Stage {
     }
 }
 
+/// The ecosystem outputs and artifacts of one build stage, into the runner.
+fn copy_artifacts(out: &mut Vec<Instruction>, stage: &str, build: &Build) {
+    let workdir = workdir_of(build);
+    for eco in &build.deps {
+        if let Some(output) = &eco.output {
+            out.push(copy_from(stage, &output.value, &output.value));
+        }
+    }
+    match &build.artifacts {
+        None => out.push(copy_from(stage, &workdir, &workdir)),
+        Some(artifacts) => {
+            for artifact in artifacts {
+                let from = in_workdir(&workdir, &artifact.from);
+                let to = artifact
+                    .to
+                    .as_deref()
+                    .map_or_else(|| from.clone(), str::to_string);
+                out.push(copy_from(stage, &from, &to));
+            }
+        }
+    }
+}
+
 /// An absolute path, reading relative ones against the work directory.
 fn in_workdir(workdir: &str, path: &str) -> String {
     if path.starts_with('/') {
@@ -294,9 +365,9 @@ fn in_workdir(workdir: &str, path: &str) -> String {
     format!("{}/{path}{trailing}", workdir.trim_end_matches('/'))
 }
 
-fn copy_from_build(source: &str, dest: &str) -> Instruction {
+fn copy_from(stage: &str, source: &str, dest: &str) -> Instruction {
     Instruction::Copy(Copy {
-        from: Some(BUILD.to_string()),
+        from: Some(stage.to_string()),
         sources: vec![source.to_string()],
         dest: dest.to_string(),
         link: true,
@@ -306,23 +377,12 @@ fn copy_from_build(source: &str, dest: &str) -> Instruction {
 fn http_probe(image: &Image, path: &str, port: u16) -> Vec<String> {
     let url = format!("http://127.0.0.1:{port}{path}");
     let has_curl = image.runner.packages.iter().any(|p| p.name == "curl");
-    if has_curl {
-        vec![
-            "curl".into(),
-            "-fsS".into(),
-            "-o".into(),
-            "/dev/null".into(),
-            url,
-        ]
+    let tool = if has_curl {
+        ["curl", "-fsS", "-o", "/dev/null"]
     } else {
-        vec![
-            "wget".into(),
-            "-q".into(),
-            "-O".into(),
-            "/dev/null".into(),
-            url,
-        ]
-    }
+        ["wget", "-q", "-O", "/dev/null"]
+    };
+    tool.iter().map(|s| s.to_string()).chain([url]).collect()
 }
 
 /// Shell-form commands become an explicit `sh -c` in exec form, so signals
@@ -338,31 +398,33 @@ fn exec_form(command: &Command, shell: Option<&str>) -> Vec<String> {
     }
 }
 
-/// An allow-list: ignore everything, then re-include what the build copies.
+/// An allow-list: ignore everything, then re-include what the builds copy.
 fn ignore_lines(image: &Image) -> Vec<String> {
     let mut lines = vec!["*".to_string()];
-    let mut include = |path: &str| {
-        let line = format!("!{}", path.trim_start_matches("./").trim_end_matches('/'));
+    let mut push = |line: String| {
         if !lines.contains(&line) {
             lines.push(line);
         }
     };
-    for eco in &image.deps {
-        for manifest in &eco.manifests {
-            match &eco.dir {
-                Some(dir) => include(&format!("{}/{}", dir.trim_matches('/'), manifest.value)),
-                None => include(&manifest.value),
+    let builds = image.stages.iter().map(|s| &s.build).chain([&image.build]);
+    for build in builds {
+        for eco in &build.deps {
+            for path in manifest_paths(eco) {
+                push(format!(
+                    "!{}",
+                    path.trim_start_matches("./").trim_end_matches('/')
+                ));
             }
         }
-    }
-    for source in &image.sources {
-        include(&source.value);
+        for source in &build.sources {
+            push(format!(
+                "!{}",
+                source.value.trim_start_matches("./").trim_end_matches('/')
+            ));
+        }
     }
     for exclude in &image.excludes {
-        let line = exclude.value.clone();
-        if !lines.contains(&line) {
-            lines.push(line);
-        }
+        push(exclude.value.clone());
     }
     lines
 }

@@ -26,8 +26,19 @@ pub struct Stage {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub enum Mount {
-    Cache { target: String, locked: bool },
-    Secret { id: String, target: Option<String> },
+    /// A file or directory of the build context, mounted for one RUN.
+    Bind {
+        source: String,
+        target: String,
+    },
+    Cache {
+        target: String,
+        locked: bool,
+    },
+    Secret {
+        id: String,
+        target: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -124,6 +124,16 @@ pub fn int(v: &V, d: &mut Diagnostics) -> Option<i64> {
     }
 }
 
+pub fn boolean(v: &V, d: &mut Diagnostics) -> Option<bool> {
+    match &v.val {
+        Val::Bool(b) => Some(*b),
+        _ => {
+            d.push(wrong_type(v, "a boolean", "write `true` or `false`"));
+            None
+        }
+    }
+}
+
 pub fn duration(v: &V, d: &mut Diagnostics) -> Option<u64> {
     match &v.val {
         Val::Duration(ms) => Some(*ms),

@@ -44,6 +44,38 @@ pub fn format_duration(ms: u64) -> String {
 
 fn image_model(image: &ExpandedImage, d: &mut Diagnostics) -> Option<Image> {
     let mut f = Fields::new(&image.body, "an image");
+    let (build, runtime_packages) = build_fields(&mut f, image.name.span, d);
+    let stages = f
+        .get("stages")
+        .map(|v| extra_stages(v, d))
+        .unwrap_or_default();
+    let excludes = f
+        .get("exclude")
+        .map(|v| spanned_strings(v, d))
+        .unwrap_or_default();
+    let args = f.get("args").map(|v| env_vars(v, d)).unwrap_or_default();
+    let run = f.get("run");
+    f.finish(d);
+    let build = build?;
+    let runner = runner(run, &build.base, image.body.span, runtime_packages, d)?;
+    Some(Image {
+        name: image.name.name.clone(),
+        span: image.name.span,
+        build,
+        stages,
+        excludes,
+        args,
+        runner,
+    })
+}
+
+/// The fields an image shares with an extra stage. Also returns the
+/// runtime packages, which only the image may have.
+fn build_fields(
+    f: &mut Fields,
+    name_span: Span,
+    d: &mut Diagnostics,
+) -> (Option<Build>, Vec<Package>) {
     let base = f
         .require("base", "debian.bookworm()", d)
         .and_then(|v| base(v, d));
@@ -54,10 +86,10 @@ fn image_model(image: &ExpandedImage, d: &mut Diagnostics) -> Option<Image> {
         }),
         None => Some(Spanned {
             value: "/app".to_string(),
-            span: image.name.span,
+            span: name_span,
         }),
     };
-    let (build_packages, runtime_packages) = match f.get("packages") {
+    let (packages, runtime_packages) = match f.get("packages") {
         Some(v) => package_sets(v, d),
         None => (Vec::new(), Vec::new()),
     };
@@ -72,10 +104,6 @@ fn image_model(image: &ExpandedImage, d: &mut Diagnostics) -> Option<Image> {
         .unwrap_or_default();
     let sources = f
         .get("sources")
-        .map(|v| spanned_strings(v, d))
-        .unwrap_or_default();
-    let excludes = f
-        .get("exclude")
         .map(|v| spanned_strings(v, d))
         .unwrap_or_default();
     let steps: Vec<Step> = f
@@ -93,28 +121,83 @@ fn image_model(image: &ExpandedImage, d: &mut Diagnostics) -> Option<Image> {
             .filter_map(|a| artifact(a, d))
             .collect()
     });
-    let args = f.get("args").map(|v| env_vars(v, d)).unwrap_or_default();
-    let run = f.get("run");
-    f.finish(d);
-
     // Without a valid base, check the rest against a stand-in so that all
     // other mistakes are still reported.
-    let base = base.unwrap_or_else(Base::unknown);
-    let runner = runner(run, &base, image.body.span, runtime_packages, d)?;
-    Some(Image {
-        name: image.name.name.clone(),
-        span: image.name.span,
-        base,
-        workdir: workdir?,
-        build_packages,
+    let build = workdir.map(|workdir| Build {
+        base: base.unwrap_or_else(Base::unknown),
+        workdir,
+        packages,
         deps,
         sources,
-        excludes,
         steps,
         artifacts,
-        args,
-        runner,
-    })
+    });
+    (build, runtime_packages)
+}
+
+/// `stages { NAME { base = ... artifacts = [...] } ... }`
+fn extra_stages(v: &V, d: &mut Diagnostics) -> Vec<ExtraStage> {
+    let Some(record) = fields::record(
+        v,
+        "a `stages` block",
+        "write `stages { frontend { base = ... } }`",
+        d,
+    ) else {
+        return Vec::new();
+    };
+    let mut stages = Vec::new();
+    for field in &record.fields {
+        let name = &field.key;
+        let valid = name.name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !valid || matches!(name.name.as_str(), "build" | "runtime") {
+            d.push(
+                Diagnostic::error(Code::InvalidValue, name.span, format!("`{}` cannot name a stage", name.name))
+                    .label("invalid stage name")
+                    .help("stage names are lower-case words other than `build` and `runtime`, e.g. `frontend`"),
+            );
+            continue;
+        }
+        let Some(body) = fields::record(
+            &field.value,
+            "a stage block",
+            "write `NAME { base = ... artifacts = [...] }`",
+            d,
+        ) else {
+            continue;
+        };
+        let mut f = Fields::new(body, "a stage");
+        let (build, runtime) = build_fields(&mut f, name.span, d);
+        f.finish(d);
+        if let Some(first) = runtime.first() {
+            d.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    first.span,
+                    "a build stage has no runtime packages",
+                )
+                .label("only the runner installs runtime packages")
+                .help("move it to the image's `packages { runtime = [...] }`"),
+            );
+        }
+        let Some(build) = build else { continue };
+        if build.artifacts.as_ref().is_none_or(|a| a.is_empty()) {
+            d.push(
+                Diagnostic::error(Code::MissingField, name.span, format!("stage `{}` needs `artifacts`", name.name))
+                    .label("nothing reaches the runner from this stage")
+                    .help("list what the runner takes, e.g. `artifacts = [{ from = \"dist/\", to = \"/app/static/\" }]`"),
+            );
+        }
+        stages.push(ExtraStage {
+            name: name.name.clone(),
+            span: name.span,
+            build,
+        });
+    }
+    stages
 }
 
 fn spanned_strings(v: &V, d: &mut Diagnostics) -> Vec<Spanned<String>> {
@@ -214,6 +297,7 @@ fn base(v: &V, d: &mut Diagnostics) -> Option<Base> {
     let packages = f
         .require("packages", "apt", d)
         .and_then(|v| fields::word(v, MANAGERS, "package manager", d));
+    let interpreter = f.get("interpreter").and_then(|v| fields::string(v, d));
     let nonroot = match f.get("nonroot") {
         Some(v) => uid(v, d).map(Some),
         None => Some(None),
@@ -231,6 +315,7 @@ fn base(v: &V, d: &mut Diagnostics) -> Option<Base> {
         shell: shell?,
         packages: packages?,
         nonroot: nonroot?,
+        interpreter,
         span: v.span,
         def_span: i.def_span,
         known: true,
@@ -390,10 +475,22 @@ fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .get("cache")
         .map(|v| spanned_strings(v, d))
         .unwrap_or_default();
+    let bind = f
+        .get("bind")
+        .and_then(|v| fields::boolean(v, d))
+        .unwrap_or(false);
+    let finish = f
+        .get("finish")
+        .map(|v| spanned_strings(v, d))
+        .unwrap_or_default();
     let prune = f
         .get("prune")
         .map(|v| spanned_strings(v, d))
         .unwrap_or_default();
+    let needs_interpreter = f
+        .get("needs_interpreter")
+        .and_then(|v| fields::boolean(v, d))
+        .unwrap_or(false);
     let output = f.get("output").and_then(|v| {
         fields::string(v, d).map(|s| Spanned {
             value: s,
@@ -417,12 +514,15 @@ fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         dir,
         manifests,
         install,
+        bind,
+        finish,
         cache,
         prune,
         output,
         build_env: all_build_env,
         runtime_env: env,
         linkage: linkage?,
+        needs_interpreter,
         span: v.span,
         def_span: i.def_span,
     })
@@ -432,6 +532,7 @@ fn step(v: &V, d: &mut Diagnostics) -> Option<Step> {
     match &v.val {
         Val::Str(s) => Some(Step {
             run: s.clone(),
+            dir: None,
             cache: Vec::new(),
             secrets: Vec::new(),
             span: v.span,
@@ -441,6 +542,10 @@ fn step(v: &V, d: &mut Diagnostics) -> Option<Step> {
             let run = args
                 .require("run", "step(\"make\", cache: [\"/root/.cache\"])", d)
                 .and_then(|r| fields::string(r, d));
+            let dir = args
+                .get("dir", false)
+                .and_then(|v| fields::string(v, d))
+                .filter(|s| !s.is_empty() && s != ".");
             let cache = args
                 .get("cache", false)
                 .map(|c| fields::strings(c, d))
@@ -457,6 +562,7 @@ fn step(v: &V, d: &mut Diagnostics) -> Option<Step> {
             args.finish(d);
             Some(Step {
                 run: run?,
+                dir,
                 cache: cache.into_iter().map(|(c, _)| c).collect(),
                 secrets,
                 span: v.span,
@@ -479,6 +585,7 @@ fn artifact(v: &V, d: &mut Diagnostics) -> Option<Artifact> {
         Val::Str(path) => Some(Artifact {
             from: path.clone(),
             to: None,
+            native: true,
             span: v.span,
         }),
         Val::Record(record) => {
@@ -487,10 +594,15 @@ fn artifact(v: &V, d: &mut Diagnostics) -> Option<Artifact> {
                 .require("from", "\"dist/\"", d)
                 .and_then(|v| fields::string(v, d));
             let to = f.get("to").and_then(|v| fields::string(v, d));
+            let native = f
+                .get("native")
+                .and_then(|v| fields::boolean(v, d))
+                .unwrap_or(true);
             f.finish(d);
             Some(Artifact {
                 from: from?,
                 to,
+                native,
                 span: v.span,
             })
         }

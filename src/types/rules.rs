@@ -9,18 +9,35 @@ use crate::model::*;
 use crate::source::Span;
 
 pub fn check(image: &Image, d: &mut Diagnostics) {
-    pinned(&image.base, d);
-    if image.runner.base != image.base {
-        pinned(&image.runner.base, d);
+    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
+    for build in builds {
+        build_rules(build, d);
+        if image.runner.base != build.base {
+            pinned(&image.runner.base, d);
+        }
     }
-    package_list(&image.build_packages, &image.base, "build", d);
     package_list(&image.runner.packages, &image.runner.base, "runtime", d);
-    context_paths(image, d);
-    let workdir = &image.workdir;
+    for exclude in &image.excludes {
+        string_value(&exclude.value, exclude.span, "an exclude pattern", d);
+    }
+    env_list(&image.args, d);
+    env_list(&image.runner.env, d);
+    runner(image, d);
+}
+
+/// The rules of one build stage: its base, packages, paths and commands.
+fn build_rules(build: &Build, d: &mut Diagnostics) {
+    pinned(&build.base, d);
+    package_list(&build.packages, &build.base, "build", d);
+    context_paths(build, d);
+    let workdir = &build.workdir;
     absolute(&workdir.value, workdir.span, "the work directory", d);
     copy_operand(&workdir.value, workdir.span, "the work directory", d);
-    for step in &image.steps {
-        command_text(&step.run, step.span, &image.base, d);
+    for step in &build.steps {
+        command_text(&step.run, step.span, &build.base, d);
+        if let Some(dir) = &step.dir {
+            context_path(dir, step.span, "a step directory", d);
+        }
         for cache in &step.cache {
             mount_value(cache, step.span, "a cache directory", d);
             absolute(cache, step.span, "a cache directory", d);
@@ -44,22 +61,24 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
             }
         }
     }
-    for eco in &image.deps {
-        for text in eco.install.iter().chain(&eco.prune) {
-            command_text(&text.value, text.span, &image.base, d);
+    for eco in &build.deps {
+        for text in eco.install.iter().chain(&eco.finish).chain(&eco.prune) {
+            command_text(&text.value, text.span, &build.base, d);
         }
         for cache in &eco.cache {
             mount_value(&cache.value, cache.span, "a cache directory", d);
             absolute(&cache.value, cache.span, "a cache directory", d);
+        }
+        if eco.bind {
+            for manifest in &eco.manifests {
+                mount_value(&manifest.value, manifest.span, "a bind-mounted manifest", d);
+            }
         }
         if let Some(output) = &eco.output {
             absolute(&output.value, output.span, "an ecosystem output", d);
         }
         env_list(&eco.build_env, d);
     }
-    env_list(&image.args, d);
-    env_list(&image.runner.env, d);
-    runner(image, d);
 }
 
 fn pinned(base: &Base, d: &mut Diagnostics) {
@@ -144,8 +163,8 @@ fn package_list(list: &[Package], base: &Base, which: &str, d: &mut Diagnostics)
     }
 }
 
-fn context_paths(image: &Image, d: &mut Diagnostics) {
-    for source in &image.sources {
+fn context_paths(build: &Build, d: &mut Diagnostics) {
+    for source in &build.sources {
         let trimmed = source.value.trim_end_matches('/');
         if matches!(trimmed, "" | "." | "./" | "*" | "./*") {
             d.push(
@@ -157,7 +176,7 @@ fn context_paths(image: &Image, d: &mut Diagnostics) {
         }
         context_path(&source.value, source.span, "a source", d);
     }
-    for eco in &image.deps {
+    for eco in &build.deps {
         if let Some(dir) = &eco.dir {
             context_path(dir, eco.span, "an ecosystem directory", d);
         }
@@ -165,10 +184,7 @@ fn context_paths(image: &Image, d: &mut Diagnostics) {
             context_path(&manifest.value, manifest.span, "a manifest", d);
         }
     }
-    for exclude in &image.excludes {
-        string_value(&exclude.value, exclude.span, "an exclude pattern", d);
-    }
-    for artifact in image.artifacts.iter().flatten() {
+    for artifact in build.artifacts.iter().flatten() {
         for path in std::iter::once(&artifact.from).chain(&artifact.to) {
             string_value(path, artifact.span, "an artifact path", d);
             copy_operand(path, artifact.span, "an artifact path", d);
@@ -608,25 +624,60 @@ fn shell_form(span: Span, base: &Base) -> Diagnostic {
     .help("write the command as a list, e.g. [\"/app/server\", \"--port\", \"8080\"]")
 }
 
-/// What the runner receives must be runnable there: a libc it has.
+/// What the runner receives must be runnable there: a libc it has, and the
+/// interpreter a virtual environment was built for.
 fn artifacts_fit_runner(image: &Image, d: &mut Diagnostics) {
-    let runner = &image.runner.base;
-    let builder = &image.base;
-    let linkage =
-        if !image.deps.is_empty() && image.deps.iter().all(|e| e.linkage == Linkage::Static) {
-            Linkage::Static
-        } else {
-            Linkage::Dynamic
-        };
-    if linkage == Linkage::Static || runner == builder || !runner.known || !builder.known {
+    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
+    for build in builds {
+        let runner = &image.runner.base;
+        if !runner.known || !build.base.known {
+            continue;
+        }
+        // Native artifacts: the whole work directory, or those not marked
+        // `native = false`.
+        let native_artifacts = build
+            .artifacts
+            .as_ref()
+            .is_none_or(|a| a.iter().any(|a| a.native));
+        let all_static =
+            !build.deps.is_empty() && build.deps.iter().all(|e| e.linkage == Linkage::Static);
+        if native_artifacts && !all_static {
+            let dynamic = build.deps.iter().find(|e| e.linkage == Linkage::Dynamic);
+            let why = match dynamic {
+                Some(e) => (
+                    e.span,
+                    format!("`{}` builds dynamically linked output", e.name),
+                ),
+                None => (
+                    build.base.span,
+                    "nothing here declares `linkage = static`".to_string(),
+                ),
+            };
+            libc_fits(&build.base, runner, why, d);
+        }
+        for eco in &build.deps {
+            if eco.output.is_some() && eco.linkage == Linkage::Dynamic && !native_artifacts {
+                libc_fits(
+                    &build.base,
+                    runner,
+                    (
+                        eco.span,
+                        format!("`{}` builds dynamically linked output", eco.name),
+                    ),
+                    d,
+                );
+            }
+            if eco.needs_interpreter && eco.output.is_some() {
+                interpreter_fits(&build.base, runner, eco, d);
+            }
+        }
+    }
+}
+
+fn libc_fits(builder: &Base, runner: &Base, (why_span, why): (Span, String), d: &mut Diagnostics) {
+    if runner == builder {
         return;
     }
-    let dynamic_dep = image.deps.iter().find(|e| e.linkage == Linkage::Dynamic);
-    let why = match dynamic_dep {
-        Some(e) => format!("`{}` builds dynamically linked output", e.name),
-        None => "no ecosystem here declares `linkage = static`".to_string(),
-    };
-    let secondary_span = dynamic_dep.map_or(image.span, |e| e.span);
     if runner.libc == Libc::None {
         d.push(
             Diagnostic::error(
@@ -635,7 +686,7 @@ fn artifacts_fit_runner(image: &Image, d: &mut Diagnostics) {
                 format!("`{}` has no libc, but the artifacts are dynamically linked", runner.reference.render()),
             )
             .label("the artifacts would fail to start here")
-            .secondary(secondary_span, why)
+            .secondary(why_span, why)
             .help("build a static binary (e.g. Go with CGO_ENABLED=0: `go.modules()`), or use a runner with a libc such as `distroless.glibc()`"),
         );
     } else if builder.libc != Libc::None && runner.libc != builder.libc {
@@ -651,4 +702,27 @@ fn artifacts_fit_runner(image: &Image, d: &mut Diagnostics) {
             .help("build and run on the same libc family (both Debian, or both Alpine), or build static artifacts"),
         );
     }
+}
+
+fn interpreter_fits(builder: &Base, runner: &Base, eco: &Ecosystem, d: &mut Diagnostics) {
+    let Some(built_with) = &builder.interpreter else {
+        return;
+    };
+    if runner.interpreter.as_ref() == Some(built_with) {
+        return;
+    }
+    let has = match &runner.interpreter {
+        Some(other) => format!("the runner has {other}"),
+        None => "the runner declares no interpreter".to_string(),
+    };
+    d.push(
+        Diagnostic::error(
+            Code::InterpreterMismatch,
+            runner.span,
+            format!("`{}` was built for {built_with}, but {has}", eco.name),
+        )
+        .label(format!("needs {built_with}"))
+        .secondary(builder.span, format!("built with {built_with}"))
+        .help("run on the same interpreter version the build used, e.g. the same `python.slim(version: ...)` for both stages"),
+    );
 }
