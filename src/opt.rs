@@ -7,6 +7,7 @@ pub fn optimise(mut dockerfile: Dockerfile) -> Dockerfile {
         .stages
         .into_iter()
         .map(normalise_mounts)
+        .map(drop_redundant_workdirs)
         .map(merge_runs)
         .map(pipefail)
         .collect();
@@ -21,6 +22,31 @@ fn normalise_mounts(mut stage: Stage) -> Stage {
             run.mounts.dedup();
         }
     }
+    stage
+}
+
+/// A WORKDIR that changes nothing, or is replaced before anything uses it,
+/// is dropped; RUNs in the same directory then become neighbours.
+fn drop_redundant_workdirs(mut stage: Stage) -> Stage {
+    let is_workdir = |i: &Instruction| matches!(i, Instruction::Workdir(_));
+    let mut kept: Vec<Instruction> = Vec::with_capacity(stage.instructions.len());
+    let mut instructions = stage.instructions.into_iter().peekable();
+    while let Some(instruction) = instructions.next() {
+        let replaced = is_workdir(&instruction) && instructions.peek().is_some_and(is_workdir);
+        if !replaced {
+            kept.push(instruction);
+        }
+    }
+    let mut current: Option<String> = None;
+    kept.retain(|instruction| match instruction {
+        Instruction::Workdir(dir) if current.as_ref() == Some(dir) => false,
+        Instruction::Workdir(dir) => {
+            current = Some(dir.clone());
+            true
+        }
+        _ => true,
+    });
+    stage.instructions = kept;
     stage
 }
 

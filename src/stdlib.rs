@@ -5,10 +5,18 @@ const MODULES: &[(&str, &str)] = &[
     ("alpine", include_str!("../stdlib/alpine.imgspec")),
     ("debian", include_str!("../stdlib/debian.imgspec")),
     ("distroless", include_str!("../stdlib/distroless.imgspec")),
+    ("dotnet", include_str!("../stdlib/dotnet.imgspec")),
     ("go", include_str!("../stdlib/go.imgspec")),
+    ("java", include_str!("../stdlib/java.imgspec")),
     ("node", include_str!("../stdlib/node.imgspec")),
+    ("php", include_str!("../stdlib/php.imgspec")),
     ("python", include_str!("../stdlib/python.imgspec")),
+    ("rhel", include_str!("../stdlib/rhel.imgspec")),
+    ("ruby", include_str!("../stdlib/ruby.imgspec")),
+    ("rust", include_str!("../stdlib/rust.imgspec")),
     ("scratch", include_str!("../stdlib/scratch.imgspec")),
+    ("ubuntu", include_str!("../stdlib/ubuntu.imgspec")),
+    ("web", include_str!("../stdlib/web.imgspec")),
 ];
 
 /// The source of `std.NAME`, if there is such a module.

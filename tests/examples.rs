@@ -71,46 +71,107 @@ fn runner_user_is_numeric_and_not_root() {
     }
 }
 
+/// The commands that install dependencies, for every stdlib ecosystem.
+const INSTALLS: &[&str] = &[
+    "pip install",
+    "npm ci",
+    "go mod download",
+    "uv sync",
+    "poetry install",
+    "yarn install",
+    "pnpm install",
+    "dependency:go-offline",
+    "gradlew",
+    "cargo build",
+    "bundle install",
+    "composer install",
+    "dotnet restore",
+];
+
+/// What may be copied before the install: manifests and lock files only.
+fn is_manifest(path: &str) -> bool {
+    let name = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    matches!(
+        name,
+        "package.json"
+            | "package-lock.json"
+            | "yarn.lock"
+            | ".yarnrc.yml"
+            | "releases"
+            | "pnpm-lock.yaml"
+            | "go.mod"
+            | "go.sum"
+            | "pyproject.toml"
+            | "poetry.lock"
+            | "uv.lock"
+            | "pom.xml"
+            | "gradlew"
+            | "gradle"
+            | "settings.gradle"
+            | "build.gradle"
+            | "settings.gradle.kts"
+            | "build.gradle.kts"
+            | "Cargo.toml"
+            | "Cargo.lock"
+            | "Gemfile"
+            | "Gemfile.lock"
+            | "composer.json"
+            | "composer.lock"
+    ) || name.starts_with("requirements")
+        || name.ends_with(".csproj")
+}
+
 #[test]
 fn manifests_are_installed_before_sources_are_copied() {
+    let mut checked = 0;
     for spec in example_specs() {
         for output in compile_file(&spec).outputs {
-            let stages = stages(&output.dockerfile);
-            let build = &stages[0].1;
-            let install = build.iter().position(|(k, v)| {
-                k == "RUN"
-                    && (v.contains("pip install")
-                        || v.contains("npm ci")
-                        || v.contains("go mod download"))
-            });
-            let Some(install) = install else { continue };
-            let manifests = build
-                .iter()
-                .position(|(k, _)| k == "COPY")
-                .expect("a manifest COPY");
-            assert!(
-                manifests < install,
-                "{}: manifests copied after install",
-                output.image
-            );
-            let sources = build
-                .iter()
-                .skip(install + 1)
-                .filter(|(k, _)| k == "COPY")
-                .count();
-            let before = build[..install].iter().filter(|(k, _)| k == "COPY").count();
-            assert_eq!(
-                before, 1,
-                "{}: only manifests may be copied before the install:\n{}",
-                output.image, output.dockerfile
-            );
-            assert!(
-                sources >= 1,
-                "{}: sources should follow the install",
-                output.image
-            );
+            for (stage, instructions) in stages(&output.dockerfile) {
+                if stage == "runtime" {
+                    continue;
+                }
+                let is_install = |(k, v): &(String, String)| {
+                    k == "RUN" && INSTALLS.iter().any(|i| v.contains(i))
+                };
+                let Some(install) = instructions.iter().position(is_install) else {
+                    continue;
+                };
+                for (keyword, rest) in &instructions[..install] {
+                    if keyword == "COPY" {
+                        let words: Vec<&str> = rest
+                            .split_whitespace()
+                            .filter(|w| !w.starts_with("--"))
+                            .collect();
+                        let sources = &words[..words.len() - 1];
+                        assert!(
+                            sources.iter().all(|s| is_manifest(s)),
+                            "{} ({stage}): {rest:?} is copied before the install:\n{}",
+                            output.image,
+                            output.dockerfile
+                        );
+                    }
+                }
+                let after = instructions[install + 1..]
+                    .iter()
+                    .filter(|(k, _)| k == "COPY")
+                    .count();
+                assert!(
+                    after >= 1,
+                    "{} ({stage}): no sources after the install",
+                    output.image
+                );
+                checked += 1;
+            }
         }
     }
+    assert!(
+        checked >= 15,
+        "only {checked} stages had a dependency install"
+    );
 }
 
 #[test]

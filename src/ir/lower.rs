@@ -260,10 +260,10 @@ fn runner_stage(image: &Image) -> Stage {
     }
     let workdir = workdir_of(&image.build);
     out.push(Instruction::Workdir(workdir.clone()));
+    copy_artifacts(&mut out, BUILD, &image.build);
     for stage in &image.stages {
         copy_artifacts(&mut out, &stage.name, &stage.build);
     }
-    copy_artifacts(&mut out, BUILD, &image.build);
     let env: Vec<(String, String)> = image
         .build
         .deps

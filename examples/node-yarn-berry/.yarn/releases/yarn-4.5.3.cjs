@@ -1,0 +1,1 @@
+// The Yarn release is checked in here (placeholder in this example).

@@ -1,0 +1,3 @@
+import certifi
+
+print(certifi.where())
