@@ -174,6 +174,45 @@ fn manifests_are_installed_before_sources_are_copied() {
     );
 }
 
+/// System packages come before anything from the context, so a manifest
+/// or source change never re-runs them.
+#[test]
+fn system_packages_come_before_anything_copied() {
+    let managers = [
+        "apt-get install",
+        "apk add",
+        "dnf install",
+        "microdnf install",
+    ];
+    let mut checked = 0;
+    for spec in example_specs() {
+        for output in compile_file(&spec).outputs {
+            for (stage, instructions) in stages(&output.dockerfile) {
+                let is_packages = |(k, v): &(String, String)| {
+                    k == "RUN" && managers.iter().any(|m| v.contains(m))
+                };
+                let Some(packages) = instructions.iter().position(is_packages) else {
+                    continue;
+                };
+                let first_copy = instructions
+                    .iter()
+                    .position(|(k, _)| k == "COPY")
+                    .unwrap_or(usize::MAX);
+                assert!(
+                    packages < first_copy,
+                    "{} ({stage}): packages installed after a COPY",
+                    output.image
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 10,
+        "only {checked} stages install system packages"
+    );
+}
+
 #[test]
 fn build_only_packages_stay_out_of_the_runner() {
     for spec in example_specs() {
