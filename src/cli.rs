@@ -1,16 +1,18 @@
 //! The command line: parses arguments, calls [`crate::compile`], prints
 //! diagnostics and writes files. Exit codes: 0 success (warnings allowed),
-//! 1 errors in the input, 2 usage or I/O errors.
+//! 1 errors in the input (or stale files with `--check`), 2 usage or I/O
+//! errors. With several specs the worst result wins.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::compile::{compile, Compilation, Options, Output};
-use crate::diagnostic::{render_human, render_json, ColorChoice};
-use crate::emit::Frontend;
+use crate::diagnostic::{render_human, render_json, render_sarif, Code, ColorChoice};
+use crate::frontend::Frontend;
 use crate::loader::FsLoader;
+use crate::{bake, discover, explain, output};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -25,36 +27,77 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Compile a spec into a Dockerfile and a .dockerignore per image.
+    /// Compile specs into a Dockerfile and a .dockerignore per image.
     Compile {
-        /// The .imgspec file.
-        file: PathBuf,
-        /// Where to write: a Dockerfile path, a directory (ending in `/`, or
-        /// for several images), or `-` for standard output. Default: next to
-        /// the spec. Each Dockerfile gets a `<Dockerfile>.dockerignore`.
+        /// .imgspec files, or directories to search (default: the current
+        /// directory, honouring .gitignore).
+        paths: Vec<PathBuf>,
+        /// Where to write (one spec only): a Dockerfile path, a directory
+        /// (ending in `/`, or for several images), or `-` for standard
+        /// output. Default: where the spec says, else next to the spec.
         #[arg(short, long, value_name = "PATH|-")]
         output: Option<PathBuf>,
-        /// Compile only this image of the file.
+        /// Compile only this image.
         #[arg(long, value_name = "NAME")]
         image: Option<String>,
-        /// Dockerfile frontend for the `# syntax=` line, e.g. `1.7`, or `none`.
-        #[arg(long, value_name = "VERSION|none", default_value = "1.7", value_parser = parse_syntax)]
-        syntax: SyntaxArg,
+        /// Write nothing; exit 1 with a diff if any generated file on disk
+        /// differs from what the specs produce.
+        #[arg(long)]
+        check: bool,
+        /// What to produce: Dockerfiles, or the IR as JSON on standard output.
+        #[arg(long, value_enum, default_value_t = Emit::Dockerfile)]
+        emit: Emit,
+        #[command(flatten)]
+        target: Target,
         #[command(flatten)]
         report: Report,
     },
     /// Type-check specs without writing anything.
     Check {
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
+        /// .imgspec files or directories (default: the current directory).
+        paths: Vec<PathBuf>,
         #[command(flatten)]
         report: Report,
     },
+    /// Show each instruction with the spec line and the rule behind it, or
+    /// with --changed, what a change to some files would rebuild.
+    Explain {
+        file: PathBuf,
+        #[arg(long, value_name = "NAME")]
+        image: Option<String>,
+        /// Context paths that changed, e.g. `src/app.py requirements.txt`.
+        #[arg(long, value_name = "PATH", num_args = 1..)]
+        changed: Vec<String>,
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        report: Report,
+    },
+    /// Write a `docker buildx bake` file (JSON) with a target per image.
+    Bake {
+        /// .imgspec files or directories (default: the current directory).
+        paths: Vec<PathBuf>,
+        /// Where to write the bake file, or `-` for standard output.
+        #[arg(short, long, value_name = "PATH|-", default_value = "docker-bake.json")]
+        output: PathBuf,
+        #[command(flatten)]
+        report: Report,
+    },
+    /// Print a shell completion script.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(clap::Args, Debug)]
+struct Target {
+    /// Dockerfile frontend: `1.N` (from 1.2) for the `# syntax=` line, or
+    /// `none`. Overrides the spec's `syntax`; the default is 1.7.
+    #[arg(long, value_name = "VERSION|none", value_parser = Frontend::parse)]
+    syntax: Option<Frontend>,
 }
 
 #[derive(clap::Args, Debug)]
 struct Report {
-    /// How to print diagnostics.
+    /// How to print diagnostics (on standard error).
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
     /// Colour in diagnostics: auto is on for terminals unless NO_COLOR is set.
@@ -62,10 +105,17 @@ struct Report {
     color: ColorArg,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Emit {
+    Dockerfile,
+    IrJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum MessageFormat {
     Human,
     Json,
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -73,27 +123,6 @@ enum ColorArg {
     Auto,
     Always,
     Never,
-}
-
-#[derive(Debug, Clone)]
-struct SyntaxArg(Option<String>);
-
-fn parse_syntax(text: &str) -> Result<SyntaxArg, String> {
-    if text == "none" {
-        return Ok(SyntaxArg(None));
-    }
-    let parts: Vec<&str> = text.split('.').collect();
-    let numeric = parts
-        .iter()
-        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-    let minor: u32 = parts
-        .get(1)
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(u32::MAX);
-    if !numeric || parts.len() > 3 || parts[0] != "1" || (parts.len() > 1 && minor < 4) {
-        return Err("expected `none` or a frontend version 1.4 or newer, e.g. `1.7` or `1`".into());
-    }
-    Ok(SyntaxArg(Some(format!("docker/dockerfile:{text}"))))
 }
 
 pub const EXIT_OK: i32 = 0;
@@ -115,68 +144,179 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     };
     match cli.command {
         Command::Compile {
-            file,
+            paths,
             output,
             image,
-            syntax,
+            check,
+            emit,
+            target,
+            report,
+        } => {
+            let single_file = paths.len() == 1 && !paths[0].is_dir();
+            if output.is_some() && !single_file {
+                eprintln!(
+                    "error: `-o` takes one spec file; without it, each spec's files go next to it"
+                );
+                return EXIT_USAGE;
+            }
+            let options = Options {
+                frontend: target.syntax,
+            };
+            let request = CompileRequest {
+                output: output.as_deref(),
+                image: image.as_deref(),
+                check,
+                emit,
+            };
+            with_specs(&paths, &options, &report, |spec, c| {
+                compile_one(spec, c, &request)
+            })
+        }
+        Command::Check { paths, report } => {
+            with_specs(&paths, &Options::default(), &report, |_, _| EXIT_OK)
+        }
+        Command::Explain {
+            file,
+            image,
+            changed,
+            target,
             report,
         } => {
             let options = Options {
-                frontend: Frontend { syntax: syntax.0 },
+                frontend: target.syntax,
             };
-            compile_command(
-                &file,
-                output.as_deref(),
-                image.as_deref(),
+            with_specs(
+                std::slice::from_ref(&file),
                 &options,
                 &report,
+                |spec, c| match select(spec, c, image.as_deref(), true) {
+                    Ok(outputs) => {
+                        let text = explain::render(outputs[0], &c.sources, &changed);
+                        print_stdout(&text)
+                    }
+                    Err(code) => code,
+                },
             )
         }
-        Command::Check { files, report } => {
-            let mut worst = EXIT_OK;
-            for file in &files {
-                let code = match load(file, &Options::default(), &report) {
-                    Ok(_) => EXIT_OK,
-                    Err(code) => code,
-                };
-                worst = worst.max(code);
-            }
-            worst
+        Command::Bake {
+            paths,
+            output,
+            report,
+        } => bake_command(&paths, &output, &report),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "imgspec",
+                &mut std::io::stdout(),
+            );
+            EXIT_OK
         }
     }
 }
 
-/// Compiles and prints diagnostics; `Err(exit code)` when nothing may be written.
-fn load(file: &Path, options: &Options, report: &Report) -> Result<Compilation, i32> {
-    let compilation = match compile(&FsLoader, file, options) {
-        Ok(c) => c,
+struct CompileRequest<'a> {
+    output: Option<&'a Path>,
+    image: Option<&'a str>,
+    check: bool,
+    emit: Emit,
+}
+
+/// The spec files named by `paths`: files as given, directories searched.
+fn spec_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, bool), String> {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let mut files = Vec::new();
+    let mut searched = false;
+    for path in paths {
+        if path.is_dir() {
+            searched = true;
+            files.extend(discover::specs(path)?);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok((files, searched))
+}
+
+/// Compiles every spec, prints its diagnostics, and hands each successful
+/// compilation to `then`. One failing spec does not stop the others.
+fn with_specs(
+    paths: &[PathBuf],
+    options: &Options,
+    report: &Report,
+    mut then: impl FnMut(&Path, &Compilation) -> i32,
+) -> i32 {
+    let (files, searched) = match spec_files(paths) {
+        Ok(found) => found,
         Err(error) => {
-            eprintln!("error: cannot read `{}`: {error}", file.display());
-            return Err(EXIT_USAGE);
+            eprintln!("error: {error}");
+            return EXIT_USAGE;
         }
     };
-    print_diagnostics(&compilation, file, report);
-    if compilation.diagnostics.has_errors() {
-        return Err(EXIT_INPUT);
+    if files.is_empty() {
+        eprintln!("error: no .imgspec files found");
+        return EXIT_USAGE;
     }
-    Ok(compilation)
+    let mut worst = EXIT_OK;
+    let mut compilations: Vec<Compilation> = Vec::new();
+    for file in &files {
+        let compilation = match compile(&FsLoader, file, options) {
+            Ok(c) => c,
+            Err(error) => {
+                eprintln!("error: cannot read `{}`: {error}", file.display());
+                worst = worst.max(EXIT_USAGE);
+                continue;
+            }
+        };
+        // A searched directory holds template modules too: files without
+        // images are imported by others, not compiled.
+        let only_no_images = compilation
+            .diagnostics
+            .sorted()
+            .iter()
+            .all(|d| d.code == Code::NoImages)
+            && !compilation.diagnostics.is_empty();
+        if searched && only_no_images {
+            continue;
+        }
+        print_diagnostics(&compilation, file, report);
+        let code = if compilation.diagnostics.has_errors() {
+            EXIT_INPUT
+        } else {
+            then(file, &compilation)
+        };
+        worst = worst.max(code);
+        compilations.push(compilation);
+    }
+    if report.message_format == MessageFormat::Sarif {
+        let runs: Vec<_> = compilations
+            .iter()
+            .map(|c| (&c.diagnostics, &c.sources))
+            .collect();
+        let _ = std::io::stderr().write_all(render_sarif(&runs).as_bytes());
+    }
+    worst
 }
 
 fn print_diagnostics(compilation: &Compilation, file: &Path, report: &Report) {
     let diagnostics = &compilation.diagnostics;
     let mut stderr = std::io::stderr().lock();
     match report.message_format {
+        MessageFormat::Sarif => {}
         MessageFormat::Json => {
             let _ = stderr.write_all(render_json(diagnostics, &compilation.sources).as_bytes());
         }
         MessageFormat::Human => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
             let color = match report.color {
                 ColorArg::Always => ColorChoice::Always,
                 ColorArg::Never => ColorChoice::Never,
-                ColorArg::Auto
-                    if std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                        && std::io::stderr().is_terminal() =>
-                {
+                ColorArg::Auto if !no_color && std::io::stderr().is_terminal() => {
                     ColorChoice::Always
                 }
                 ColorArg::Auto => ColorChoice::Never,
@@ -195,58 +335,81 @@ fn print_diagnostics(compilation: &Compilation, file: &Path, report: &Report) {
     }
 }
 
-fn compile_command(
-    file: &Path,
-    output: Option<&Path>,
+/// The outputs `--image` selects; `single` demands exactly one.
+fn select<'c>(
+    spec: &Path,
+    c: &'c Compilation,
     image: Option<&str>,
-    options: &Options,
-    report: &Report,
-) -> i32 {
-    let compilation = match load(file, options, report) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let mut outputs: Vec<&Output> = compilation.outputs.iter().collect();
+    single: bool,
+) -> Result<Vec<&'c Output>, i32> {
+    let mut outputs: Vec<&Output> = c.outputs.iter().collect();
     if let Some(name) = image {
         outputs.retain(|o| o.image == name);
         if outputs.is_empty() {
-            let names: Vec<&str> = compilation
-                .outputs
-                .iter()
-                .map(|o| o.image.as_str())
-                .collect();
+            let names: Vec<&str> = c.outputs.iter().map(|o| o.image.as_str()).collect();
             let hint = crate::suggest::help(name, names.iter().copied(), "images in this file");
             eprintln!(
                 "error: `{}` has no image `{name}`\n  = help: {hint}",
-                file.display()
+                spec.display()
             );
-            return EXIT_USAGE;
+            return Err(EXIT_USAGE);
         }
     }
-    if output == Some(Path::new("-")) {
-        if outputs.len() > 1 {
-            let names: Vec<&str> = outputs.iter().map(|o| o.image.as_str()).collect();
-            eprintln!(
-                "error: `{}` has {} images; standard output takes one\n  = help: add `--image NAME` (one of: {})",
-                file.display(),
-                outputs.len(),
-                names.join(", ")
-            );
-            return EXIT_USAGE;
-        }
-        let mut stdout = std::io::stdout().lock();
-        for o in outputs {
-            if stdout.write_all(o.dockerfile.as_bytes()).is_err() {
-                return EXIT_USAGE;
-            }
-        }
-        return EXIT_OK;
+    if single && outputs.len() > 1 {
+        let names: Vec<&str> = outputs.iter().map(|o| o.image.as_str()).collect();
+        eprintln!(
+            "error: `{}` has {} images; this takes one\n  = help: add `--image NAME` (one of: {})",
+            spec.display(),
+            outputs.len(),
+            names.join(", ")
+        );
+        return Err(EXIT_USAGE);
     }
-    let planned = plan_files(file, output, &outputs);
-    match write_all(&planned) {
+    Ok(outputs)
+}
+
+fn print_stdout(text: &str) -> i32 {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => EXIT_OK,
+        Err(_) => EXIT_USAGE,
+    }
+}
+
+fn compile_one(spec: &Path, c: &Compilation, request: &CompileRequest) -> i32 {
+    let to_stdout = request.output == Some(Path::new("-"));
+    let outputs = match select(spec, c, request.image, to_stdout) {
+        Ok(outputs) => outputs,
+        Err(code) => return code,
+    };
+    if request.emit == Emit::IrJson {
+        let irs: Vec<_> = outputs.iter().map(|o| &o.ir).collect();
+        let json = serde_json::to_string_pretty(&irs).unwrap_or_default();
+        return print_stdout(&(json + "\n"));
+    }
+    if to_stdout {
+        return print_stdout(&outputs[0].dockerfile);
+    }
+    let files = output::plan(spec, request.output, &outputs);
+    if request.check {
+        let diffs = output::stale(&files);
+        for diff in &diffs {
+            print!("{diff}");
+        }
+        if diffs.is_empty() {
+            return EXIT_OK;
+        }
+        eprintln!(
+            "error: {} generated file(s) of `{}` are out of date\n  = help: run `imgspec compile {}` and commit the result",
+            diffs.len(),
+            spec.display(),
+            spec.display()
+        );
+        return EXIT_INPUT;
+    }
+    match output::write_all(&files) {
         Ok(()) => {
-            for (path, _) in planned.iter().step_by(2) {
-                eprintln!("wrote {}", path.display());
+            for file in files.iter().step_by(2) {
+                eprintln!("wrote {}", file.path.display());
             }
             EXIT_OK
         }
@@ -257,70 +420,31 @@ fn compile_command(
     }
 }
 
-/// Where each Dockerfile goes; its ignore file is always `<Dockerfile>.dockerignore`,
-/// which BuildKit reads in preference to the context's `.dockerignore`.
-fn plan_files(spec: &Path, output: Option<&Path>, outputs: &[&Output]) -> Vec<(PathBuf, String)> {
-    let spec_dir = spec.parent().map(Path::to_path_buf).unwrap_or_default();
-    let several = outputs.len() > 1;
-    // `-o PATH` names the Dockerfile, unless PATH is a directory (or ends in
-    // `/`), or there are several images: then files go into it.
-    let (dir, file) = match output {
-        Some(path)
-            if several || path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/') =>
-        {
-            (path.to_path_buf(), None)
-        }
-        Some(path) => (PathBuf::new(), Some(path.to_path_buf())),
-        None => (spec_dir, None),
+fn bake_command(paths: &[PathBuf], output: &Path, report: &Report) -> i32 {
+    let mut targets = Vec::new();
+    let code = with_specs(paths, &Options::default(), report, |spec, c| {
+        targets.extend(bake::targets(spec, c));
+        EXIT_OK
+    });
+    if code != EXIT_OK {
+        return code;
+    }
+    let text = bake::render(&targets);
+    if output == Path::new("-") {
+        return print_stdout(&text);
+    }
+    let file = output::PlannedFile {
+        path: output.to_path_buf(),
+        contents: text,
     };
-    let mut files = Vec::new();
-    for o in outputs {
-        let dockerfile = match (&file, several) {
-            (Some(path), _) => path.clone(),
-            (None, true) => dir.join(format!("{}.Dockerfile", o.image)),
-            (None, false) => dir.join("Dockerfile"),
-        };
-        let mut ignore = dockerfile.clone().into_os_string();
-        ignore.push(".dockerignore");
-        files.push((dockerfile, o.dockerfile.clone()));
-        files.push((PathBuf::from(ignore), o.dockerignore.clone()));
-    }
-    files
-}
-
-/// Writes every file to a temporary sibling first and renames only when all
-/// are written, so a failure never leaves a half-written output.
-fn write_all(files: &[(PathBuf, String)]) -> Result<(), String> {
-    let mut temps = Vec::new();
-    let cleanup = |temps: &[PathBuf]| {
-        for t in temps {
-            let _ = std::fs::remove_file(t);
+    match output::write_all(std::slice::from_ref(&file)) {
+        Ok(()) => {
+            eprintln!("wrote {}", output.display());
+            EXIT_OK
         }
-    };
-    for (path, text) in files {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if let Err(e) = std::fs::create_dir_all(parent) {
-                cleanup(&temps);
-                return Err(format!("cannot create `{}`: {e}", parent.display()));
-            }
-        }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = path.with_file_name(format!(".{name}.imgspec-{}.tmp", std::process::id()));
-        if let Err(e) = std::fs::write(&temp, text) {
-            cleanup(&temps);
-            let _ = std::fs::remove_file(&temp);
-            return Err(format!("cannot write `{}`: {e}", path.display()));
-        }
-        temps.push(temp);
-    }
-    for ((path, _), temp) in files.iter().zip(&temps) {
-        if let Err(e) = std::fs::rename(temp, path) {
-            cleanup(&temps);
-            return Err(format!("cannot write `{}`: {e}", path.display()));
+        Err(error) => {
+            eprintln!("error: {error}");
+            EXIT_USAGE
         }
     }
-    Ok(())
 }

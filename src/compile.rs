@@ -4,14 +4,16 @@
 use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::emit::{self, Frontend};
+use crate::emit;
+use crate::frontend::Frontend;
 use crate::loader::Loader;
 use crate::source::{SourceMap, Span};
 use crate::{eval, ir, opt, resolve, types};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    pub frontend: Frontend,
+    /// Overrides each image's own `syntax`; without either, 1.7.
+    pub frontend: Option<Frontend>,
 }
 
 /// One image's generated files.
@@ -21,6 +23,9 @@ pub struct Output {
     pub dockerfile: String,
     pub dockerignore: String,
     pub ir: ir::Dockerfile,
+    /// Where the spec wants the Dockerfile, relative to the spec.
+    pub path: Option<String>,
+    pub publish: crate::model::Publish,
 }
 
 #[derive(Debug)]
@@ -53,7 +58,12 @@ pub fn compile(
         }
     }
     let images = types::check(&expanded, &mut diagnostics);
-    let source = path.display().to_string();
+    // The header names the spec by file name only, so the output does not
+    // depend on the directory the compiler was run from.
+    let source = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let outputs = if diagnostics.has_errors() {
         Vec::new()
     } else {
@@ -61,11 +71,18 @@ pub fn compile(
             .iter()
             .map(|image| {
                 let ir = opt::optimise(ir::lower(image));
+                let frontend = options
+                    .frontend
+                    .clone()
+                    .or_else(|| image.frontend.clone())
+                    .unwrap_or_default();
                 Output {
                     image: image.name.clone(),
-                    dockerfile: emit::dockerfile(&ir, &source, &options.frontend),
+                    dockerfile: emit::dockerfile(&ir, &source, &frontend),
                     dockerignore: emit::dockerignore(&ir, &source),
                     ir,
+                    path: image.output.as_ref().map(|o| o.value.clone()),
+                    publish: image.publish.clone(),
                 }
             })
             .collect()

@@ -4,22 +4,8 @@
 
 use std::fmt::Write as _;
 
+use crate::frontend::Frontend;
 use crate::ir::{Copy, Dockerfile, Healthcheck, Instruction, Mount, Run, Stage};
-
-/// What the target Dockerfile frontend supports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frontend {
-    /// `# syntax=` value, or `None` for no syntax line.
-    pub syntax: Option<String>,
-}
-
-impl Default for Frontend {
-    fn default() -> Frontend {
-        Frontend {
-            syntax: Some("docker/dockerfile:1.7".to_string()),
-        }
-    }
-}
 
 pub fn dockerfile(file: &Dockerfile, source: &str, frontend: &Frontend) -> String {
     let mut out = String::new();
@@ -37,7 +23,7 @@ pub fn dockerfile(file: &Dockerfile, source: &str, frontend: &Frontend) -> Strin
         if !out.ends_with("\n\n") {
             out.push('\n');
         }
-        write_stage(&mut out, stage);
+        write_stage(&mut out, stage, frontend);
     }
     out
 }
@@ -61,19 +47,38 @@ fn one_line(text: &str) -> String {
         .collect()
 }
 
-fn write_stage(out: &mut String, stage: &Stage) {
+fn write_stage(out: &mut String, stage: &Stage, frontend: &Frontend) {
     let _ = writeln!(out, "FROM {} AS {}", stage.from, stage.name);
-    for instruction in &stage.instructions {
-        write_instruction(out, instruction);
+    for line in &stage.lines {
+        write_instruction(out, &line.instruction, stage, frontend);
     }
 }
 
-fn write_instruction(out: &mut String, instruction: &Instruction) {
+/// One instruction as it appears in the Dockerfile, on one line (for
+/// `imgspec explain`).
+pub fn one_line_instruction(instruction: &Instruction, stage: &Stage) -> String {
+    let mut out = String::new();
+    write_instruction(&mut out, instruction, stage, &Frontend::default());
+    let text: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.starts_with("# hadolint"))
+        .map(|l| l.trim().trim_end_matches('\\').trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    text.join(" ")
+}
+
+fn write_instruction(
+    out: &mut String,
+    instruction: &Instruction,
+    stage: &Stage,
+    frontend: &Frontend,
+) {
     match instruction {
         Instruction::Shell(args) => line(out, "SHELL", &json_array(args)),
-        Instruction::Run(run) => write_run(out, run),
+        Instruction::Run(run) => write_run(out, run, stage.shell.as_deref(), frontend),
         Instruction::Workdir(path) => line(out, "WORKDIR", path),
-        Instruction::Copy(copy) => write_copy(out, copy),
+        Instruction::Copy(copy) => write_copy(out, copy, frontend),
         Instruction::Arg(args) => line(out, "ARG", &assignments(args, false)),
         Instruction::Env(vars) => line(out, "ENV", &assignments(vars, false)),
         Instruction::Label(labels) => line(out, "LABEL", &assignments(labels, true)),
@@ -154,12 +159,23 @@ pub fn escape_double_quoted(text: &str, literal_dollar: bool) -> String {
     out
 }
 
-fn write_run(out: &mut String, run: &Run) {
+fn write_run(out: &mut String, run: &Run, shell: Option<&str>, frontend: &Frontend) {
     if !run.lint_ignores.is_empty() {
         let _ = writeln!(out, "# hadolint ignore={}", run.lint_ignores.join(","));
     }
     let mut parts: Vec<String> = run.mounts.iter().map(mount_flag).collect();
     match &run.script {
+        Some(script) if !frontend.heredocs => {
+            // Before heredocs (1.4): the script as one exec-form argument,
+            // where JSON keeps its new lines.
+            let mut args = vec![shell.unwrap_or("/bin/sh").to_string()];
+            if run.has_pipe {
+                args.extend(["-o".to_string(), "pipefail".to_string()]);
+            }
+            args.extend(["-ec".to_string(), script.clone()]);
+            parts.push(json_array(&args));
+            let _ = writeln!(out, "RUN {}", parts.join(" \\\n    "));
+        }
         Some(script) => {
             let terminator = heredoc_terminator(script);
             parts.push(format!("<<'{terminator}'"));
@@ -203,9 +219,9 @@ fn mount_flag(mount: &Mount) -> String {
     }
 }
 
-fn write_copy(out: &mut String, copy: &Copy) {
+fn write_copy(out: &mut String, copy: &Copy, frontend: &Frontend) {
     let mut flags = Vec::new();
-    if copy.link {
+    if copy.link && frontend.link {
         flags.push("--link".to_string());
     }
     if let Some(from) = &copy.from {

@@ -6,15 +6,20 @@
 //! → [`emit`] (Dockerfile text). [`compile`] drives it; [`cli`] is a thin
 //! shell around that.
 
+pub mod bake;
 pub mod cli;
 pub mod compile;
 pub mod diagnostic;
+pub mod discover;
 pub mod emit;
 pub mod eval;
+pub mod explain;
+pub mod frontend;
 pub mod ir;
 pub mod loader;
 pub mod model;
 pub mod opt;
+pub mod output;
 pub mod resolve;
 pub mod source;
 pub mod stdlib;

@@ -295,4 +295,19 @@ pub struct Image {
     pub excludes: Vec<Spanned<String>>,
     pub args: Vec<EnvVar>,
     pub runner: Runner,
+    /// The frontend the spec targets (`syntax = "1.7"`), unless the command
+    /// line says otherwise.
+    pub frontend: Option<crate::frontend::Frontend>,
+    /// Where the Dockerfile goes, relative to the spec (`output = "..."`).
+    pub output: Option<Spanned<String>>,
+    pub publish: Publish,
+}
+
+/// How CI builds and pushes the image: read by `imgspec bake`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Publish {
+    pub tags: Vec<String>,
+    pub platforms: Vec<String>,
+    /// A registry reference for the BuildKit layer cache.
+    pub cache: Option<String>,
 }

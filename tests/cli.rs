@@ -92,19 +92,24 @@ fn syntax_line_can_be_chosen_or_omitted() {
         "1.10",
     ]);
     assert!(stdout(&pinned).starts_with("# syntax=docker/dockerfile:1.10\n"));
-    let old = imgspec(&[
-        "compile",
-        "examples/go-scratch/server.imgspec",
-        "-o",
-        "-",
-        "--syntax",
-        "1.2",
-    ]);
+    let spec = "examples/go-scratch/server.imgspec";
+    let old = imgspec(&["compile", spec, "-o", "-", "--syntax", "1.1"]);
     assert_eq!(
         old.status.code(),
         Some(2),
-        "heredocs need 1.4: {}",
+        "cache mounts need 1.2: {}",
         stderr(&old)
+    );
+    let before_heredocs = imgspec(&["compile", spec, "-o", "-", "--syntax", "1.3"]);
+    assert_eq!(
+        before_heredocs.status.code(),
+        Some(0),
+        "{}",
+        stderr(&before_heredocs)
+    );
+    assert!(
+        !stdout(&before_heredocs).contains("--link"),
+        "COPY --link needs 1.4"
     );
 }
 
@@ -230,7 +235,13 @@ fn io_failure_leaves_no_partial_output() {
 
 #[test]
 fn usage_and_missing_files_exit_2() {
-    assert_eq!(imgspec(&["compile"]).status.code(), Some(2));
+    let empty = workspace("empty", &[]);
+    let none_found = Command::new(env!("CARGO_BIN_EXE_imgspec"))
+        .arg("compile")
+        .current_dir(&empty)
+        .output()
+        .expect("run");
+    assert_eq!(none_found.status.code(), Some(2), "{}", stderr(&none_found));
     assert_eq!(imgspec(&["frobnicate"]).status.code(), Some(2));
     let missing = imgspec(&["compile", "no/such/file.imgspec"]);
     assert_eq!(missing.status.code(), Some(2));

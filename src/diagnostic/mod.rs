@@ -3,9 +3,11 @@
 
 mod code;
 mod render;
+mod sarif;
 
 pub use code::Code;
 pub use render::{render_human, render_json, ColorChoice};
+pub use sarif::render_sarif;
 
 use crate::source::Span;
 

@@ -3,8 +3,9 @@
 //! → dependency install → sources → build → runner.
 
 use super::packages::{create_user, install};
-use super::{Copy, Dockerfile, Healthcheck, Instruction, Mount, Run, Stage};
+use super::{Copy, Dockerfile, Healthcheck, Instruction, Line, Mount, Reason, Run, Stage};
 use crate::model::{Build, Command, Ecosystem, Image, Package, PackageManager, Probe, Step};
+use crate::source::Span;
 use crate::types::{format_duration, shell};
 
 const BUILD: &str = "build";
@@ -47,21 +48,44 @@ fn subdir(workdir: &str, dir: &str) -> String {
 }
 
 /// Runs `run` in `dir` (if any) and returns to the work directory.
-fn in_dir(out: &mut Vec<Instruction>, workdir: &str, dir: Option<&str>, run: Run) {
+fn in_dir(
+    out: &mut Vec<Line>,
+    workdir: &str,
+    dir: Option<&str>,
+    run: Run,
+    reason: Reason,
+    span: Span,
+) {
     if let Some(dir) = dir {
-        out.push(Instruction::Workdir(subdir(workdir, dir)));
+        out.push(Line::new(
+            Instruction::Workdir(subdir(workdir, dir)),
+            Reason::Workdir,
+            [span],
+        ));
     }
-    out.push(Instruction::Run(run));
+    out.push(Line::new(Instruction::Run(run), reason, [span]));
     if dir.is_some() {
-        out.push(Instruction::Workdir(workdir.to_string()));
+        out.push(Line::new(
+            Instruction::Workdir(workdir.to_string()),
+            Reason::Workdir,
+            [],
+        ));
     }
 }
 
 fn build_stage(name: &str, build: &Build, args: &[crate::model::EnvVar]) -> Stage {
-    let mut out = Vec::new();
-    out.extend(install(build.base.packages, &build.packages).map(Instruction::Run));
+    let mut out: Vec<Line> = Vec::new();
+    let package_spans = build.packages.iter().map(|p| p.span);
+    out.extend(
+        install(build.base.packages, &build.packages)
+            .map(|run| Line::new(Instruction::Run(run), Reason::BuildPackages, package_spans)),
+    );
     let workdir = workdir_of(build);
-    out.push(Instruction::Workdir(workdir.clone()));
+    out.push(Line::new(
+        Instruction::Workdir(workdir.clone()),
+        Reason::Workdir,
+        [build.workdir.span],
+    ));
 
     let build_env: Vec<(String, String)> = build
         .deps
@@ -73,7 +97,12 @@ fn build_stage(name: &str, build: &Build, args: &[crate::model::EnvVar]) -> Stag
         })
         .collect();
     if !build_env.is_empty() {
-        out.push(Instruction::Env(build_env));
+        let spans = build.deps.iter().map(|e| e.span);
+        out.push(Line::new(
+            Instruction::Env(build_env),
+            Reason::EcosystemEnv,
+            spans,
+        ));
     }
     for eco in &build.deps {
         let mut mounts = ecosystem_caches(eco);
@@ -83,10 +112,18 @@ fn build_stage(name: &str, build: &Build, args: &[crate::model::EnvVar]) -> Stag
                 source: path,
             }));
         } else {
-            out.extend(copies(&manifest_paths(eco)));
+            let spans: Vec<Span> = eco.manifests.iter().map(|m| m.span).collect();
+            out.extend(copies(&manifest_paths(eco), Reason::Manifests, &spans));
         }
         let run = commands(eco.install.iter().map(|s| s.value.as_str()), mounts);
-        in_dir(&mut out, &workdir, eco.dir.as_deref(), run);
+        in_dir(
+            &mut out,
+            &workdir,
+            eco.dir.as_deref(),
+            run,
+            Reason::Install,
+            eco.span,
+        );
     }
     // Bind-mounted manifests are not in the tree yet: they come with the sources.
     let mut sources: Vec<String> = build
@@ -96,43 +133,65 @@ fn build_stage(name: &str, build: &Build, args: &[crate::model::EnvVar]) -> Stag
         .flat_map(manifest_paths)
         .collect();
     sources.extend(build.sources.iter().map(|s| s.value.clone()));
-    out.extend(copies(&sources));
+    let source_spans: Vec<Span> = build.sources.iter().map(|s| s.span).collect();
+    out.extend(copies(&sources, Reason::Sources, &source_spans));
     for eco in &build.deps {
         if !eco.finish.is_empty() {
             let run = commands(
                 eco.finish.iter().map(|s| s.value.as_str()),
                 ecosystem_caches(eco),
             );
-            in_dir(&mut out, &workdir, eco.dir.as_deref(), run);
+            in_dir(
+                &mut out,
+                &workdir,
+                eco.dir.as_deref(),
+                run,
+                Reason::Finish,
+                eco.span,
+            );
         }
     }
     if !args.is_empty() {
-        out.push(Instruction::Arg(
-            args.iter()
-                .map(|a| (a.name.clone(), a.value.clone()))
-                .collect(),
+        let pairs = args
+            .iter()
+            .map(|a| (a.name.clone(), a.value.clone()))
+            .collect();
+        out.push(Line::new(
+            Instruction::Arg(pairs),
+            Reason::Args,
+            args.iter().map(|a| a.span),
         ));
     }
     let dep_caches: Vec<Mount> = build.deps.iter().flat_map(ecosystem_caches).collect();
     for step in &build.steps {
+        let run = build_step(step, &dep_caches);
         in_dir(
             &mut out,
             &workdir,
             step.dir.as_deref(),
-            build_step(step, &dep_caches),
+            run,
+            Reason::BuildStep,
+            step.span,
         );
     }
     for eco in &build.deps {
         if !eco.prune.is_empty() {
             let run = commands(eco.prune.iter().map(|s| s.value.as_str()), Vec::new());
-            in_dir(&mut out, &workdir, eco.dir.as_deref(), run);
+            in_dir(
+                &mut out,
+                &workdir,
+                eco.dir.as_deref(),
+                run,
+                Reason::Prune,
+                eco.span,
+            );
         }
     }
     Stage {
         name: name.to_string(),
         from: build.base.reference.render(),
         shell: build.base.shell.path().map(str::to_string),
-        instructions: out,
+        lines: out,
     }
 }
 
@@ -193,7 +252,7 @@ fn build_step(step: &Step, dep_caches: &[Mount]) -> Run {
 /// One COPY per destination directory: files and globs of one directory
 /// share a COPY; each directory source keeps its own path (COPY copies a
 /// directory's contents, so `src/` must land in `./src/`).
-fn copies(paths: &[String]) -> Vec<Instruction> {
+fn copies(paths: &[String], reason: Reason, spans: &[Span]) -> Vec<Line> {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for path in paths {
         let path = path.trim_start_matches("./");
@@ -227,12 +286,13 @@ fn copies(paths: &[String]) -> Vec<Instruction> {
     groups
         .into_iter()
         .map(|(dest, sources)| {
-            Instruction::Copy(Copy {
+            let copy = Instruction::Copy(Copy {
                 from: None,
                 sources,
                 dest,
                 link: false,
-            })
+            });
+            Line::new(copy, reason, spans.iter().copied())
         })
         .collect()
 }
@@ -240,7 +300,7 @@ fn copies(paths: &[String]) -> Vec<Instruction> {
 fn runner_stage(image: &Image) -> Stage {
     let runner = &image.runner;
     let base = &runner.base;
-    let mut out = Vec::new();
+    let mut out: Vec<Line> = Vec::new();
     let mut packages = runner.packages.clone();
     if runner.create_user && base.packages == PackageManager::Microdnf {
         // Minimal RHEL images lack useradd and groupadd.
@@ -250,98 +310,146 @@ fn runner_stage(image: &Image) -> Stage {
             span: image.span,
         });
     }
-    out.extend(install(base.packages, &packages).map(Instruction::Run));
+    let package_spans = runner.packages.iter().map(|p| p.span);
+    out.extend(install(base.packages, &packages).map(|run| {
+        Line::new(
+            Instruction::Run(run),
+            Reason::RuntimePackages,
+            package_spans,
+        )
+    }));
     if runner.create_user {
-        out.push(Instruction::Run(create_user(
-            base.distro,
-            base.packages,
-            runner.user,
-        )));
+        let run = create_user(base.distro, base.packages, runner.user);
+        out.push(Line::new(
+            Instruction::Run(run),
+            Reason::CreateUser,
+            runner.user_span,
+        ));
     }
     let workdir = workdir_of(&image.build);
-    out.push(Instruction::Workdir(workdir.clone()));
+    out.push(Line::new(
+        Instruction::Workdir(workdir.clone()),
+        Reason::Workdir,
+        [image.build.workdir.span],
+    ));
     copy_artifacts(&mut out, BUILD, &image.build);
     for stage in &image.stages {
         copy_artifacts(&mut out, &stage.name, &stage.build);
     }
-    let env: Vec<(String, String)> = image
+    let env_vars: Vec<&crate::model::EnvVar> = image
         .build
         .deps
         .iter()
         .flat_map(|e| e.runtime_env.iter())
         .chain(&runner.env)
-        .map(|v| (v.name.clone(), v.value.clone()))
         .collect();
-    if !env.is_empty() {
-        out.push(Instruction::Env(env));
+    if !env_vars.is_empty() {
+        let pairs = env_vars
+            .iter()
+            .map(|v| (v.name.clone(), v.value.clone()))
+            .collect();
+        out.push(Line::new(
+            Instruction::Env(pairs),
+            Reason::RuntimeEnv,
+            env_vars.iter().map(|v| v.span),
+        ));
     }
     if !runner.labels.is_empty() {
-        out.push(Instruction::Label(
-            runner
-                .labels
-                .iter()
-                .map(|(k, v, _)| (k.clone(), v.clone()))
-                .collect(),
+        let pairs = runner
+            .labels
+            .iter()
+            .map(|(k, v, _)| (k.clone(), v.clone()))
+            .collect();
+        out.push(Line::new(
+            Instruction::Label(pairs),
+            Reason::Metadata,
+            runner.labels.iter().map(|l| l.2),
         ));
     }
     if !runner.expose.is_empty() {
         let mut ports: Vec<u16> = runner.expose.iter().map(|p| p.value).collect();
         ports.sort_unstable();
         ports.dedup();
-        out.push(Instruction::Expose(ports));
+        out.push(Line::new(
+            Instruction::Expose(ports),
+            Reason::Metadata,
+            runner.expose.iter().map(|p| p.span),
+        ));
     }
     if !runner.volumes.is_empty() {
-        out.push(Instruction::Volume(
-            runner.volumes.iter().map(|v| v.value.clone()).collect(),
+        let paths = runner.volumes.iter().map(|v| v.value.clone()).collect();
+        out.push(Line::new(
+            Instruction::Volume(paths),
+            Reason::Metadata,
+            runner.volumes.iter().map(|v| v.span),
         ));
     }
     if let Some(signal) = &runner.stop_signal {
-        out.push(Instruction::StopSignal(signal.value.clone()));
+        out.push(Line::new(
+            Instruction::StopSignal(signal.value.clone()),
+            Reason::Metadata,
+            [signal.span],
+        ));
     }
-    out.push(Instruction::User(format!(
-        "{}:{}",
-        runner.user.uid, runner.user.gid
-    )));
+    let user = format!("{}:{}", runner.user.uid, runner.user.gid);
+    out.push(Line::new(
+        Instruction::User(user),
+        Reason::User,
+        runner.user_span,
+    ));
     if let Some(health) = &runner.health {
         let command = match &health.probe {
             Probe::Http { path, port } => http_probe(image, path, *port),
             Probe::Command(c) => exec_form(c, base.shell.path()),
         };
-        out.push(Instruction::Healthcheck(Healthcheck {
+        let check = Instruction::Healthcheck(Healthcheck {
             command,
             interval: health.interval.map(format_duration),
             timeout: health.timeout.map(format_duration),
             start_period: health.start_period.map(format_duration),
             retries: health.retries,
-        }));
+        });
+        out.push(Line::new(check, Reason::Healthcheck, [health.span]));
     }
     if let Some(entrypoint) = &runner.entrypoint {
-        out.push(Instruction::Entrypoint(exec_form(
-            &entrypoint.value,
-            base.shell.path(),
-        )));
+        let args = exec_form(&entrypoint.value, base.shell.path());
+        out.push(Line::new(
+            Instruction::Entrypoint(args),
+            Reason::Command,
+            [entrypoint.span],
+        ));
     }
     if let Some(cmd) = &runner.cmd {
-        out.push(Instruction::Cmd(exec_form(&cmd.value, base.shell.path())));
+        let args = exec_form(&cmd.value, base.shell.path());
+        out.push(Line::new(
+            Instruction::Cmd(args),
+            Reason::Command,
+            [cmd.span],
+        ));
     }
     Stage {
         name: RUNTIME.to_string(),
         from: base.reference.render(),
         shell: base.shell.path().map(str::to_string),
-        instructions: out,
+        lines: out,
     }
 }
 
 /// The ecosystem outputs and artifacts of one build stage, into the runner.
-fn copy_artifacts(out: &mut Vec<Instruction>, stage: &str, build: &Build) {
+fn copy_artifacts(out: &mut Vec<Line>, stage: &str, build: &Build) {
     let workdir = workdir_of(build);
     for eco in &build.deps {
         if let Some(output) = &eco.output {
-            out.push(copy_from(stage, &output.value, &output.value));
+            let copy = copy_from(stage, &output.value, &output.value);
+            out.push(Line::new(copy, Reason::Artifacts, [output.span, eco.span]));
         }
     }
     match &build.artifacts {
-        None => out.push(copy_from(stage, &workdir, &workdir)),
+        None => out.push(Line::new(
+            copy_from(stage, &workdir, &workdir),
+            Reason::Artifacts,
+            [],
+        )),
         Some(artifacts) => {
             for artifact in artifacts {
                 let from = in_workdir(&workdir, &artifact.from);
@@ -349,7 +457,11 @@ fn copy_artifacts(out: &mut Vec<Instruction>, stage: &str, build: &Build) {
                     .to
                     .as_deref()
                     .map_or_else(|| from.clone(), str::to_string);
-                out.push(copy_from(stage, &from, &to));
+                out.push(Line::new(
+                    copy_from(stage, &from, &to),
+                    Reason::Artifacts,
+                    [artifact.span],
+                ));
             }
         }
     }

@@ -21,7 +21,82 @@ pub struct Stage {
     pub from: String,
     /// The shell of the base, for `SHELL` when a RUN has a pipe.
     pub shell: Option<String>,
-    pub instructions: Vec<Instruction>,
+    pub lines: Vec<Line>,
+}
+
+/// An instruction and why it is there: for `imgspec explain`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Line {
+    pub instruction: Instruction,
+    pub why: Vec<Reason>,
+    /// The parts of the spec it comes from.
+    #[serde(skip)]
+    pub spans: Vec<crate::source::Span>,
+}
+
+impl Line {
+    pub fn new(
+        instruction: Instruction,
+        reason: Reason,
+        spans: impl IntoIterator<Item = crate::source::Span>,
+    ) -> Line {
+        Line {
+            instruction,
+            why: vec![reason],
+            spans: spans.into_iter().collect(),
+        }
+    }
+}
+
+/// The rule that placed an instruction, in the words of `docs/output.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    Pipefail,
+    BuildPackages,
+    Workdir,
+    EcosystemEnv,
+    Manifests,
+    Install,
+    Sources,
+    Finish,
+    Args,
+    BuildStep,
+    Prune,
+    RuntimePackages,
+    CreateUser,
+    Artifacts,
+    RuntimeEnv,
+    Metadata,
+    User,
+    Healthcheck,
+    Command,
+}
+
+impl Reason {
+    pub fn text(self) -> &'static str {
+        match self {
+            Reason::Pipefail => "a step pipes, so the stage's shell fails when any part of a pipe fails (rule 7)",
+            Reason::BuildPackages => "build-time system packages first: they change least often, so manifest and source edits never re-run them (rule 1); package caches stay out of the layer (rule 5)",
+            Reason::Workdir => "an absolute work directory instead of `cd` (rule 7)",
+            Reason::EcosystemEnv => "the ecosystem's build environment, set before its install",
+            Reason::Manifests => "manifests and lock files copied alone, so only their changes re-run the install (rule 1)",
+            Reason::Install => "the dependency install, with the ecosystem's caches mounted; reused until a manifest changes (rule 1)",
+            Reason::Sources => "sources after the dependencies: editing them re-runs only what follows (rule 1)",
+            Reason::Finish => "the ecosystem's finishing step, which needs the sources",
+            Reason::Args => "build arguments just before the steps that read them, so changing one keeps the layers above",
+            Reason::BuildStep => "a build step; consecutive steps with the same mounts share one layer (rule 6)",
+            Reason::Prune => "development-only dependencies removed before the runner takes its files (rule 2)",
+            Reason::RuntimePackages => "runtime packages only: compilers and headers stay in the build stage (rule 2)",
+            Reason::CreateUser => "the runner's non-root user, created because the base has none (rule 3)",
+            Reason::Artifacts => "the runner takes built results only, not the toolchain that made them (rule 2)",
+            Reason::RuntimeEnv => "the runner's environment",
+            Reason::Metadata => "metadata from the `run` block",
+            Reason::User => "a numeric non-root user, last, so everything after runs unprivileged (rule 3)",
+            Reason::Healthcheck => "the health check, in exec form (rule 7)",
+            Reason::Command => "the command in exec form, so signals reach the process (rule 7)",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

@@ -54,6 +54,25 @@ fn image_model(image: &ExpandedImage, d: &mut Diagnostics) -> Option<Image> {
         .map(|v| spanned_strings(v, d))
         .unwrap_or_default();
     let args = f.get("args").map(|v| env_vars(v, d)).unwrap_or_default();
+    let frontend = f.get("syntax").and_then(|v| {
+        let text = fields::string(v, d)?;
+        crate::frontend::Frontend::parse(&text)
+            .map_err(|message| {
+                d.push(
+                    Diagnostic::error(Code::InvalidValue, v.span, message)
+                        .label("not a supported frontend")
+                        .help("write e.g. `syntax = \"1.7\"`, or `syntax = \"none\"` for the builder's own"),
+                )
+            })
+            .ok()
+    });
+    let output = f.get("output").and_then(|v| {
+        fields::string(v, d).map(|s| Spanned {
+            value: s,
+            span: v.span,
+        })
+    });
+    let publish = f.get("publish").map(|v| publish(v, d)).unwrap_or_default();
     let run = f.get("run");
     f.finish(d);
     let build = build?;
@@ -66,7 +85,72 @@ fn image_model(image: &ExpandedImage, d: &mut Diagnostics) -> Option<Image> {
         excludes,
         args,
         runner,
+        frontend,
+        output,
+        publish,
     })
+}
+
+/// `publish { tags = [...] platforms = [...] cache = "registry/repo" }`
+fn publish(v: &V, d: &mut Diagnostics) -> Publish {
+    let Some(record) = fields::record(
+        v,
+        "a `publish` block",
+        "write `publish { tags = [\"registry/app:1.0\"] }`",
+        d,
+    ) else {
+        return Publish::default();
+    };
+    let mut f = Fields::new(record, "a `publish` block");
+    let tags = f
+        .get("tags")
+        .map(|v| fields::strings(v, d))
+        .unwrap_or_default();
+    let platforms = f
+        .get("platforms")
+        .map(|v| fields::strings(v, d))
+        .unwrap_or_default();
+    let cache = f
+        .get("cache")
+        .and_then(|v| fields::string(v, d).map(|s| (s, v.span)));
+    f.finish(d);
+    for (tag, span) in &tags {
+        if let Some(reference) = image_ref(tag, *span, d) {
+            if reference.tag.is_none() {
+                d.push(
+                    Diagnostic::error(Code::InvalidValue, *span, format!("`{tag}` has no tag"))
+                        .label("a pushed image needs a tag")
+                        .help(format!("write e.g. \"{tag}:1.0.0\"")),
+                );
+            }
+        }
+    }
+    for (platform, span) in &platforms {
+        let parts: Vec<&str> = platform.split('/').collect();
+        let valid = (2..=3).contains(&parts.len())
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        if !valid {
+            d.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    *span,
+                    format!("`{platform}` is not a platform"),
+                )
+                .label("expected os/arch[/variant]")
+                .help("write e.g. \"linux/amd64\" or \"linux/arm64\""),
+            );
+        }
+    }
+    if let Some((cache, span)) = &cache {
+        image_ref(cache, *span, d);
+    }
+    Publish {
+        tags: tags.into_iter().map(|(t, _)| t).collect(),
+        platforms: platforms.into_iter().map(|(p, _)| p).collect(),
+        cache: cache.map(|(c, _)| c),
+    }
 }
 
 /// The fields an image shares with an extra stage. Also returns the

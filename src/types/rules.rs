@@ -22,6 +22,9 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
     }
     env_list(&image.args, d);
     env_list(&image.runner.env, d);
+    if let Some(output) = &image.output {
+        context_path(&output.value, output.span, "the output path", d);
+    }
     runner(image, d);
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use imgspec::compile::{compile, Compilation, Options};
 use imgspec::diagnostic::{render_human, ColorChoice};
-use imgspec::emit::Frontend;
+use imgspec::frontend::Frontend;
 use imgspec::loader::{FsLoader, Loader};
 
 /// Every `examples/*/*.imgspec`, sorted.
@@ -44,7 +44,7 @@ pub fn compile_file(path: &Path) -> Compilation {
 /// Compiles for a real engine here: no `# syntax=` line.
 pub fn compile_file_without_syntax(path: &Path) -> Compilation {
     let options = Options {
-        frontend: Frontend { syntax: None },
+        frontend: Frontend::parse("none").ok(),
     };
     compile(&FsLoader, path, &options)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
