@@ -407,9 +407,16 @@ fn compile_one(spec: &Path, c: &Compilation, request: &CompileRequest) -> i32 {
         return EXIT_INPUT;
     }
     match output::write_all(&files) {
-        Ok(()) => {
-            for file in files.iter().step_by(2) {
+        Ok(written) => {
+            for file in &written {
                 eprintln!("wrote {}", file.path.display());
+            }
+            if written.len() < files.len() {
+                eprintln!(
+                    "{} of {} files already up to date",
+                    files.len() - written.len(),
+                    files.len()
+                );
             }
             EXIT_OK
         }
@@ -438,8 +445,13 @@ fn bake_command(paths: &[PathBuf], output: &Path, report: &Report) -> i32 {
         contents: text,
     };
     match output::write_all(std::slice::from_ref(&file)) {
-        Ok(()) => {
-            eprintln!("wrote {}", output.display());
+        Ok(written) => {
+            let state = if written.is_empty() {
+                "is up to date"
+            } else {
+                "written"
+            };
+            eprintln!("{} {state}", output.display());
             EXIT_OK
         }
         Err(error) => {

@@ -53,16 +53,22 @@ pub fn plan(spec: &Path, target: Option<&Path>, outputs: &[&Output]) -> Vec<Plan
     files
 }
 
-/// Writes every file, or none: each goes to a temporary sibling first and
-/// is renamed into place once all are written.
-pub fn write_all(files: &[PlannedFile]) -> Result<(), String> {
+/// Writes every file that changed, or none: each goes to a temporary
+/// sibling first and is renamed into place once all are written. Files
+/// whose contents are already right are left alone (and keep their
+/// modification time). Returns the files written.
+pub fn write_all(files: &[PlannedFile]) -> Result<Vec<&PlannedFile>, String> {
+    let files: Vec<&PlannedFile> = files
+        .iter()
+        .filter(|f| std::fs::read_to_string(&f.path).ok().as_deref() != Some(f.contents.as_str()))
+        .collect();
     let mut temps: Vec<PathBuf> = Vec::new();
     let cleanup = |temps: &[PathBuf]| {
         for t in temps {
             let _ = std::fs::remove_file(t);
         }
     };
-    for file in files {
+    for file in &files {
         if let Some(parent) = file.path.parent().filter(|p| !p.as_os_str().is_empty()) {
             if let Err(e) = std::fs::create_dir_all(parent) {
                 cleanup(&temps);
@@ -90,7 +96,7 @@ pub fn write_all(files: &[PlannedFile]) -> Result<(), String> {
             return Err(format!("cannot write `{}`: {e}", file.path.display()));
         }
     }
-    Ok(())
+    Ok(files)
 }
 
 /// A unified diff for every planned file whose contents on disk differ
