@@ -338,50 +338,44 @@ fn command_text(text: &str, span: Span, base: &Base, d: &mut Diagnostics) {
         return;
     }
     let facts = shell::scan(text);
-    let unsafe_string = |label: &str, help: &str| {
-        Diagnostic::error(
-            Code::UnsafeString,
-            span,
-            "this command cannot be written safely into a RUN instruction",
-        )
-        .label(label.to_string())
-        .help(help.to_string())
-    };
-    if facts.control_char {
-        d.push(unsafe_string(
-            "contains a control character",
-            "remove it; use printf escapes if the command needs one",
-        ));
-    }
-    if facts.trailing_backslash {
-        d.push(unsafe_string(
+    let breakers = [
+        (facts.control_char, "contains a control character", "remove it; use printf escapes if the command needs one"),
+        (
+            facts.trailing_backslash,
             "a line ends in `\\`, which the Dockerfile reads as a continuation",
             "remove the trailing backslash; write separate steps or one multi-line string",
-        ));
-    }
-    if facts.heredoc_marker {
-        d.push(unsafe_string(
+        ),
+        (
+            facts.heredoc_marker,
             "`<<` would start a Dockerfile heredoc and swallow the lines after it",
             "write the script as a multi-line string (\"line 1\\nline 2\"); imgspec emits it as a heredoc",
-        ));
-    }
-    if facts.unterminated_quote {
-        d.push(unsafe_string(
+        ),
+        (
+            facts.unterminated_quote,
             "a quote is opened and never closed",
             "close the quote; an open quote would swallow the steps merged after this one",
-        ));
-    }
-    if facts.leading_operator {
-        d.push(unsafe_string(
+        ),
+        (
+            facts.leading_operator,
             "starts with a shell operator",
             "each step is a complete command; imgspec joins steps with `&&` itself",
-        ));
-    }
-    if facts.comment {
-        d.push(unsafe_string(
+        ),
+        (
+            facts.comment,
             "a `#` comment would also hide the steps merged after this one",
             "move the comment into the .imgspec file as a `//` comment",
-        ));
+        ),
+    ];
+    for (_, label, help) in breakers.iter().filter(|(found, _, _)| *found) {
+        d.push(
+            Diagnostic::error(
+                Code::UnsafeString,
+                span,
+                "this command cannot be written safely into a RUN instruction",
+            )
+            .label(*label)
+            .help(*help),
+        );
     }
     if facts.cd {
         d.push(
