@@ -416,11 +416,19 @@ ensure_standin() {
 }
 
 # python:3.11-slim-bookworm - Debian's Python 3.11 (the version bookworm ships).
+# Like upstream it has the CPython headers (pip can compile C extensions once gcc is
+# installed) but no libc6-dev: libpython3.11-dev is unpacked for its include files
+# only, since installing it would pull in libc6-dev, which the upstream image lacks.
 recipe_python() {
   cat >"$1/Dockerfile" <<'EOF'
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 python3-venv python3-pip python-is-python3 \
+ && tmp=$(mktemp -d) \
+ && (cd "$tmp" && apt-get download libpython3.11-dev && dpkg-deb -x libpython3.11-dev_*.deb root) \
+ && cp -a "$tmp/root/usr/include/." /usr/include/ \
+ && rm -rf "$tmp" \
+ && test -f /usr/include/python3.11/Python.h \
  && rm -rf /var/lib/apt/lists/* \
  && rm -f /usr/lib/python3.*/EXTERNALLY-MANAGED \
  && for b in python python3 pip pip3; do ln -s "/usr/bin/$b" "/usr/local/bin/$b"; done

@@ -58,4 +58,5 @@ codes! {
     MissingHealthTool = "E0116", "an HTTP health check needs curl or wget in the runner";
     InterpreterMismatch = "E0117", "the runner lacks the interpreter version an ecosystem's output was built for";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
+    CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
 }

@@ -124,6 +124,7 @@ fn package_list(list: &[Package], base: &Base, which: &str, d: &mut Diagnostics)
         );
         return;
     }
+    compiler_headers(list, base, d);
     for package in list {
         let Some(problem) = packages::check(package, base.packages) else {
             continue;
@@ -261,6 +262,36 @@ fn absolute(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
             )),
         );
     }
+}
+
+/// Packages are installed without "recommends", and on Debian and Alpine
+/// the C library headers are only recommended by (or separate from) gcc:
+/// a compiler alone cannot build a C extension.
+fn compiler_headers(list: &[Package], base: &Base, d: &mut Diagnostics) {
+    let (headers, suggestion): (&[&str], &str) = match base.packages {
+        PackageManager::Apt => (&["libc6-dev", "libc-dev", "build-essential"], "libc6-dev"),
+        PackageManager::Apk => (&["musl-dev", "libc-dev", "build-base"], "musl-dev"),
+        _ => return,
+    };
+    let is_compiler = |name: &str| {
+        ["gcc", "g++", "cc", "clang"].contains(&name) || name.starts_with("gcc-") || name.starts_with("g++-") || name.starts_with("clang-")
+    };
+    let Some(compiler) = list.iter().find(|p| is_compiler(&p.name)) else { return };
+    if list.iter().any(|p| headers.contains(&p.name.as_str())) {
+        return;
+    }
+    d.push(
+        Diagnostic::warning(
+            Code::CompilerWithoutHeaders,
+            compiler.span,
+            format!("`{}` is installed without the C library headers", compiler.name),
+        )
+        .label(format!("without `{suggestion}`, compiling C fails with \"stdlib.h: No such file or directory\""))
+        .help(format!(
+            "add \"{suggestion}\" next to it (packages are installed without recommended ones), or use \"{}\"",
+            headers[2]
+        )),
+    );
 }
 
 /// A COPY operand must not read as a flag or a heredoc marker.

@@ -1,0 +1,1084 @@
+//! End-to-end: the Dockerfiles imgspec generates are built and run on a real
+//! Docker engine (BuildKit), one project per case under `tests/e2e/<case>/`.
+//!
+//! Each case compiles its spec with the library, writes the Dockerfile and its
+//! `.dockerignore` into a copy of the project under `target/e2e/<case>/`, and
+//! then proves with real builds what the compiler promises: the image builds
+//! from cold, the service answers, the runner runs as a numeric non-root user,
+//! a source edit re-runs only the source layers (system packages and
+//! dependency installs come from the cache), a manifest edit re-runs the
+//! install but not the system packages, the runner holds no compiler and is
+//! smaller than the build stage. Timings and sizes go to
+//! `target/e2e/report.json` and `target/e2e/report.md`.
+//!
+//! The tests are ignored by default: they need the engine of
+//! `scripts/engine.sh` (`bash scripts/e2e.sh` starts it and runs them). When
+//! the engine does not answer they fail, printing the engine's log; they never
+//! pass by skipping.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::{compile_file_without_syntax, rendered, stages};
+use serde_json::{json, Value};
+
+/// One case at a time: cases share the engine, its BuildKit cache and the
+/// report, and each empties the cache mounts before its cold build.
+static ENGINE: Mutex<()> = Mutex::new(());
+
+/// Where `scripts/engine.sh` keeps its engine (as in that script).
+fn engine_prefix() -> PathBuf {
+    std::env::var_os("IMGSPEC_ENGINE_PREFIX")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/lib/imgspec-engine"))
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn out_root() -> PathBuf {
+    repo_root().join("target").join("e2e")
+}
+
+// ------------------------------------------------------------------ cases
+
+/// What a case's project is and what its image must do.
+struct Case {
+    name: &'static str,
+    /// The spec, relative to the case directory.
+    spec: &'static str,
+    /// The service's port (host network); each case has its own.
+    port: u16,
+    /// A string literal in `source_file` that the service answers with; the
+    /// source edit changes it, and the rebuilt image must answer the new text.
+    greeting: &'static str,
+    source_file: &'static str,
+    /// The COPY instruction that copies `source_file` in the build stage.
+    source_copy: &'static str,
+    /// A runner step taking the build's output, which a source edit re-runs.
+    runner_copy: &'static str,
+    /// Text of the dependency-install step.
+    install: &'static str,
+    /// Whether the spec installs system packages (an `apt-get install` step).
+    system_packages: bool,
+    /// The dependency manifest, and a harmless edit of it: `(text, nonce) -> text`.
+    manifest: &'static str,
+    edit_manifest: fn(&str, &str) -> String,
+    /// Lines the cold build's log must contain (proof the real work was done).
+    cold_log_evidence: &'static [&'static str],
+    /// `Some(script)`: the runner has `sh`; the script runs in it and must
+    /// print `probe-ok`. `None`: no shell (scratch, distroless).
+    runner_probe: Option<&'static str>,
+}
+
+const PYTHON: Case = Case {
+    name: "python",
+    spec: "service.imgspec",
+    port: 18081,
+    greeting: "hello from python",
+    source_file: "src/greeter/wsgi.py",
+    source_copy: "COPY src/ ./src/",
+    runner_copy: "COPY --link --from=build /app /app",
+    install: "pip install",
+    system_packages: true,
+    manifest: "requirements.txt",
+    edit_manifest: |text, nonce| format!("{text}# e2e manifest edit {nonce}\n"),
+    // psycopg2 has no Linux wheel: pip compiles it (setup.py install, or a
+    // wheel build with newer pips).
+    cold_log_evidence: &["for psycopg2", "Successfully installed"],
+    runner_probe: Some(
+        r#"set -ex
+dpkg-query -W -f='${Status}\n' libpq5 | grep -qx 'install ok installed'
+for p in gcc libc6-dev libpq-dev; do
+  if dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed'; then
+    echo "build-only package $p is installed in the runner"; exit 1
+  fi
+done
+test ! -e /usr/include/postgresql/libpq-fe.h
+so=$(python -c 'import psycopg2._psycopg as m; print(m.__file__)')
+ldd "$so" | grep -q 'libpq\.so\.5 => /'
+echo probe-ok"#,
+    ),
+};
+
+const NODE: Case = Case {
+    name: "node",
+    spec: "service.imgspec",
+    port: 18082,
+    greeting: "hello from node",
+    source_file: "src/server.ts",
+    source_copy: "COPY src/ ./src/",
+    runner_copy: "COPY --link --from=build /app /app",
+    install: "npm ci",
+    system_packages: true,
+    manifest: "package.json",
+    edit_manifest: |text, nonce| {
+        let key = "\"description\": \"";
+        assert!(text.contains(key), "package.json has no description");
+        text.replacen(key, &format!("{key}(e2e manifest edit {nonce}) "), 1)
+    },
+    // bytes, and the dev dependencies typescript, @types/node, undici-types.
+    cold_log_evidence: &["added 4 packages"],
+    // The compiled service and its production dependency are there; the dev
+    // dependencies (the TypeScript compiler and types) are not. None of these
+    // modules is in the stand-in's Debian node path (/usr/share/nodejs), so
+    // `require` finds them in /app/node_modules or nowhere.
+    runner_probe: Some(
+        r#"set -ex
+cd /app
+test -f dist/server.js
+test -f node_modules/bytes/package.json
+for m in typescript @types/node undici-types .bin/tsc; do
+  if [ -e "node_modules/$m" ]; then echo "dev dependency $m is in the runner"; exit 1; fi
+done
+node -e 'require("bytes"); try { require.resolve("typescript") } catch (e) { process.exit(0) } process.exit(1)'
+echo probe-ok"#,
+    ),
+};
+
+const GO: Case = Case {
+    name: "go",
+    spec: "service.imgspec",
+    port: 18083,
+    greeting: "hello from go",
+    source_file: "greeting/greeting.go",
+    source_copy: "COPY greeting/ ./greeting/",
+    runner_copy: "COPY --link --from=build /out/hello /out/hello",
+    install: "go mod download",
+    system_packages: false,
+    manifest: "go.mod",
+    edit_manifest: |text, nonce| format!("{text}// e2e manifest edit {nonce}\n"),
+    cold_log_evidence: &[],
+    runner_probe: None,
+};
+
+const IGNORE: &str =
+    "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored";
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn python() {
+    run_case(&PYTHON);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn node() {
+    run_case(&NODE);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn go() {
+    run_case(&GO);
+}
+
+// ------------------------------------------------------------------ the steps
+
+fn run_case(case: &Case) {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    let engine_version = require_engine();
+    let started = Instant::now();
+    let nonce = nonce();
+    let tag = format!("imgspec-e2e/{}", case.name);
+    let build_tag = format!("imgspec-e2e/{}-build", case.name);
+    let mut images = Images::new(&[&tag, &build_tag]);
+
+    // 1. Compile into a copy of the project.
+    let dir = prepare(case);
+    let dockerfile = dir.join("Dockerfile");
+    let text = std::fs::read_to_string(&dockerfile).expect("generated Dockerfile");
+    let stage_names: Vec<String> = stages(&text).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        stage_names.len(),
+        2,
+        "{}: expected a build and a runner stage, got {stage_names:?}",
+        case.name
+    );
+    let build_stage = stage_names[0].clone();
+
+    // 2. Cold build: no layer cache, empty cache mounts (apt, pip, npm, go).
+    step(case, "cold build");
+    let out = docker(&[
+        "builder",
+        "prune",
+        "-af",
+        "--filter",
+        "type=exec.cachemount",
+    ]);
+    check(&out, "docker builder prune (cache mounts)");
+    let cold = build(case, &dir, &tag, &["--no-cache"], "1-cold");
+    images.add(&tag);
+    // Every RUN and COPY ran. (Under --no-cache BuildKit may still report a
+    // WORKDIR straight after FROM as CACHED: it is only a mkdir.)
+    let steps = parse_steps(&cold.log);
+    let not_run: Vec<&Step> = steps
+        .iter()
+        .filter(|s| s.instruction.starts_with("RUN ") || s.instruction.starts_with("COPY "))
+        .filter(|s| s.status != Status::Executed)
+        .collect();
+    assert!(
+        not_run.is_empty(),
+        "{}: the cold build did not run {not_run:#?}",
+        case.name
+    );
+    for evidence in case.cold_log_evidence {
+        assert!(
+            cold.log.contains(evidence),
+            "{}: the cold build's log does not show `{evidence}`; log tail:\n{}",
+            case.name,
+            tail(&cold.log, 60)
+        );
+    }
+
+    // 3. + 4. It does its job, as a numeric non-root user.
+    step(case, "run");
+    let user = image_user(&tag);
+    serve(case, &tag, case.greeting, user);
+
+    // 7. No compiler in the runner; the runner is smaller than the build stage.
+    step(case, "runner contents and size");
+    check_runner_contents(case, &tag);
+    let build_image = build(
+        case,
+        &dir,
+        &build_tag,
+        &["--target", &build_stage],
+        "1-build-stage",
+    );
+    images.add(&build_tag);
+    let build_steps = parse_steps(&build_image.log);
+    let executed = steps_with(&build_steps, Status::Executed);
+    assert!(
+        executed.is_empty(),
+        "{}: building --target {build_stage} after the full build re-ran {executed:#?}",
+        case.name
+    );
+    let build_size = image_size(&build_tag);
+
+    // 5. Edit a source file: only the source layers re-run.
+    step(case, "rebuild after a source edit");
+    let edited_greeting = format!("{} (edit {nonce})", case.greeting);
+    edit(&dir.join(case.source_file), |text| {
+        let quoted = format!("\"{}\"", case.greeting);
+        assert_eq!(
+            text.matches(&quoted).count(),
+            1,
+            "{}: {} must hold {quoted} once",
+            case.name,
+            case.source_file
+        );
+        text.replace(&quoted, &format!("\"{edited_greeting}\""))
+    });
+    let source = build(case, &dir, &tag, &[], "2-source-edit");
+    images.add(&tag);
+    let source_steps = parse_steps(&source.log);
+    assert_source_rebuild(case, &build_stage, &source_steps, &source.log);
+    serve(case, &tag, &edited_greeting, user);
+
+    // 6. Edit the dependency manifest: the install re-runs, system packages do not.
+    step(case, "rebuild after a manifest edit");
+    edit(&dir.join(case.manifest), |text| {
+        (case.edit_manifest)(text, &nonce)
+    });
+    let manifest = build(case, &dir, &tag, &[], "3-manifest-edit");
+    images.add(&tag);
+    let manifest_steps = parse_steps(&manifest.log);
+    assert_manifest_rebuild(case, &manifest_steps, &manifest.log);
+    serve(case, &tag, &edited_greeting, user);
+    check_runner_contents(case, &tag);
+
+    let size = image_size(&tag);
+    assert!(
+        size < build_size,
+        "{}: the runner ({size} bytes) is not smaller than the build stage ({build_size} bytes)",
+        case.name
+    );
+
+    // 8. Report.
+    let (cached, executed) = counts(&source_steps);
+    let row = json!({
+        "case": case.name,
+        "cold_build_s": round1(cold.seconds),
+        "source_edit_rebuild_s": round1(source.seconds),
+        "source_edit_steps_cached": cached,
+        "source_edit_steps_executed": executed,
+        "manifest_edit_rebuild_s": round1(manifest.seconds),
+        "image_mb": round1(size as f64 / 1e6),
+        "build_stage_mb": round1(build_size as f64 / 1e6),
+        "user": format!("{}:{}", user.0, user.1),
+        "case_total_s": round1(started.elapsed().as_secs_f64()),
+        "engine": engine_version,
+        "recorded_unix": SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+    });
+    write_report(row);
+    step(
+        case,
+        &format!("passed in {:.1} s", started.elapsed().as_secs_f64()),
+    );
+}
+
+fn step(case: &Case, what: &str) {
+    eprintln!("[e2e {}] {what}", case.name);
+}
+
+/// Copies `tests/e2e/<case>/` to `target/e2e/<case>/` and writes the compiled
+/// Dockerfile and `Dockerfile.dockerignore` into the copy.
+fn prepare(case: &Case) -> PathBuf {
+    let src = repo_root().join("tests").join("e2e").join(case.name);
+    let dir = out_root().join(case.name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot remove {}: {e}", dir.display()));
+    }
+    copy_dir(&src, &dir);
+
+    // Relative (tests run in the package root), as the CLI would be given
+    // it: the path is quoted in the Dockerfile's header comment.
+    let spec = Path::new("tests")
+        .join("e2e")
+        .join(case.name)
+        .join(case.spec);
+    let c = compile_file_without_syntax(&spec);
+    assert!(
+        !c.diagnostics.has_errors(),
+        "{}: {} does not compile:\n{}",
+        case.name,
+        spec.display(),
+        rendered(&c)
+    );
+    assert_eq!(
+        c.outputs.len(),
+        1,
+        "{}: expected one image in {}",
+        case.name,
+        spec.display()
+    );
+    let output = &c.outputs[0];
+    assert!(
+        !output.dockerfile.contains("# syntax="),
+        "{}: compiled without a frontend, yet the Dockerfile has a `# syntax=` line",
+        case.name
+    );
+    write(&dir.join("Dockerfile"), &output.dockerfile);
+    write(&dir.join("Dockerfile.dockerignore"), &output.dockerignore);
+    dir
+}
+
+struct Build {
+    seconds: f64,
+    log: String,
+}
+
+/// `docker build --network=host --progress=plain`; the log is kept next to
+/// the Dockerfile. On failure: the Dockerfile and the log's tail, then panic.
+fn build(case: &Case, dir: &Path, tag: &str, extra: &[&str], label: &str) -> Build {
+    let dockerfile = dir.join("Dockerfile");
+    let mut args = vec![
+        "build".to_string(),
+        "--network=host".to_string(),
+        "--progress=plain".to_string(),
+        "-f".to_string(),
+        dockerfile.display().to_string(),
+        "-t".to_string(),
+        tag.to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push(dir.display().to_string());
+    let started = Instant::now();
+    let out = docker_cmd()
+        .args(&args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run docker build: {e}"));
+    let seconds = started.elapsed().as_secs_f64();
+    let mut log = String::from_utf8_lossy(&out.stdout).into_owned();
+    log.push_str(&String::from_utf8_lossy(&out.stderr));
+    write(&dir.join(format!("build-{label}.log")), &log);
+    if !out.status.success() {
+        let text = std::fs::read_to_string(&dockerfile).unwrap_or_default();
+        panic!(
+            "{}: docker {} failed ({})\n--- generated {}:\n{text}\n--- last lines of the build log ({}):\n{}",
+            case.name,
+            args.join(" "),
+            out.status,
+            dockerfile.display(),
+            dir.join(format!("build-{label}.log")).display(),
+            tail(&log, 60)
+        );
+    }
+    eprintln!("[e2e {}]   {label}: {seconds:.1} s", case.name);
+    Build { seconds, log }
+}
+
+/// Runs the image on the host network, waits (bounded) for its answer on
+/// `case.port`, and checks the answer and the uid/gid of its process.
+fn serve(case: &Case, tag: &str, greeting: &str, user: (u32, u32)) {
+    let name = format!("imgspec-e2e-{}", case.name);
+    let _ = docker(&["rm", "-f", &name]);
+    if let Ok((status, body)) = http_get(case.port, "/") {
+        panic!(
+            "{}: something already answers on port {} ({status}: {body:?}); stop it first",
+            case.name, case.port
+        );
+    }
+    // The image's own HEALTHCHECK command, probed every second instead of
+    // every 30 s, so that it is proven to work too.
+    let out = docker(&[
+        "run",
+        "-d",
+        "--network=host",
+        "--health-interval=1s",
+        "--name",
+        &name,
+        tag,
+    ]);
+    check(&out, &format!("docker run {tag}"));
+    let container = Container(name);
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let body = loop {
+        match http_get(case.port, "/") {
+            Ok((200, body)) => break body,
+            Ok((status, body)) if Instant::now() > deadline => panic!(
+                "{}: GET / answered {status}: {body:?}\n--- container log:\n{}",
+                case.name,
+                container.logs()
+            ),
+            Err(e) if Instant::now() > deadline => panic!(
+                "{}: no answer on port {} within 60 s ({e})\n--- container log:\n{}",
+                case.name,
+                case.port,
+                container.logs()
+            ),
+            _ => {}
+        }
+        if !container.running() {
+            panic!(
+                "{}: the container stopped before answering\n--- container log:\n{}",
+                case.name,
+                container.logs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert!(
+        body.contains(greeting),
+        "{}: GET / answered {body:?}, expected {greeting:?}",
+        case.name
+    );
+    let health = http_get(case.port, "/healthz");
+    assert!(
+        matches!(&health, Ok((200, b)) if b.trim() == "ok"),
+        "{}: GET /healthz answered {health:?}",
+        case.name
+    );
+
+    // 4. The process runs as the image's numeric user: as the app sees itself,
+    // as the kernel sees it, and as `id` sees it where the image has one.
+    let (uid, gid) = user;
+    assert!(
+        body.contains(&format!("uid={uid} gid={gid}")),
+        "{}: the service reports {body:?}, expected uid={uid} gid={gid}",
+        case.name
+    );
+    let pid = container.inspect("{{.State.Pid}}");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_else(|e| panic!("{}: cannot read /proc/{pid}/status: {e}", case.name));
+    for (field, want) in [("Uid:", uid), ("Gid:", gid)] {
+        let ids: Vec<u32> = status
+            .lines()
+            .find(|l| l.starts_with(field))
+            .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+            .split_whitespace()
+            .skip(1)
+            .map(|v| v.parse().expect("numeric id"))
+            .collect();
+        assert!(
+            ids.len() == 4 && ids.iter().all(|&id| id == want),
+            "{}: process {pid} has {field} {ids:?}, expected {want}",
+            case.name
+        );
+    }
+    if case.runner_probe.is_some() {
+        let out = docker(&["exec", &container.0, "sh", "-c", "id -u; id -g"]);
+        check(&out, "docker exec id");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            format!("{uid}\n{gid}"),
+            "{}: `id` in the container",
+            case.name
+        );
+    }
+    container.wait_healthy(case);
+    container.stop();
+}
+
+/// `Config.User` is `uid:gid`, both numeric and non-zero.
+fn image_user(tag: &str) -> (u32, u32) {
+    let user = inspect_image(tag, "{{.Config.User}}");
+    let parsed = user
+        .split_once(':')
+        .and_then(|(u, g)| Some((u.parse::<u32>().ok()?, g.parse::<u32>().ok()?)));
+    match parsed {
+        Some((uid, gid)) if uid != 0 && gid != 0 => (uid, gid),
+        _ => panic!("{tag}: Config.User is {user:?}, expected a numeric non-root uid:gid"),
+    }
+}
+
+/// No compiler in the runner (and the case's own probe); without a shell, by
+/// listing the exported file system.
+fn check_runner_contents(case: &Case, tag: &str) {
+    const COMPILERS: [&str; 7] = ["gcc", "cc", "go", "cargo", "rustc", "clang", "tsc"];
+    match case.runner_probe {
+        Some(probe) => {
+            for tool in COMPILERS {
+                let out = docker(&[
+                    "run",
+                    "--rm",
+                    "--network=none",
+                    "--entrypoint",
+                    "sh",
+                    tag,
+                    "-c",
+                    &format!("command -v {tool}"),
+                ]);
+                assert!(
+                    !out.status.success() && out.stdout.is_empty(),
+                    "{}: the runner has `{tool}` at {}",
+                    case.name,
+                    String::from_utf8_lossy(&out.stdout).trim()
+                );
+            }
+            // A control, so that a broken `sh -c` cannot pass the loop above.
+            let out = docker(&[
+                "run",
+                "--rm",
+                "--network=none",
+                "--entrypoint",
+                "sh",
+                tag,
+                "-c",
+                probe,
+            ]);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success() && stdout.lines().any(|l| l == "probe-ok"),
+                "{}: runner probe failed ({}):\n{stdout}{}",
+                case.name,
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        None => {
+            let files = exported_files(tag);
+            let artifact = case
+                .runner_copy
+                .rsplit(' ')
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches('/');
+            assert!(
+                files.iter().any(|f| f == artifact),
+                "{}: the runner lacks {artifact}: {files:?}",
+                case.name
+            );
+            for f in &files {
+                let base = f.trim_end_matches('/').rsplit('/').next().unwrap_or(f);
+                assert!(
+                    !COMPILERS.contains(&base) && base != "sh",
+                    "{}: the runner holds {f}",
+                    case.name
+                );
+            }
+        }
+    }
+}
+
+/// The paths in the file system of a container made from `tag` (`docker
+/// create`, `docker export | tar -t`).
+fn exported_files(tag: &str) -> Vec<String> {
+    let out = docker(&["create", tag]);
+    check(&out, &format!("docker create {tag}"));
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let container = Container(id);
+    let mut export = docker_cmd()
+        .args(["export", &container.0])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("docker export");
+    let listing = Command::new("tar")
+        .arg("-t")
+        .stdin(export.stdout.take().expect("piped"))
+        .output()
+        .expect("tar -t");
+    assert!(
+        export.wait().expect("docker export").success() && listing.status.success(),
+        "docker export {tag} | tar -t failed: {}",
+        String::from_utf8_lossy(&listing.stderr)
+    );
+    String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .map(|l| l.trim_start_matches("./").to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+// ------------------------------------------------------------------ the build log
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Cached,
+    Executed,
+    Unfinished,
+}
+
+/// One Dockerfile instruction as BuildKit reported it: `#N [stage i/n] TEXT`
+/// then `#N CACHED` or `#N DONE 1.2s`.
+#[derive(Debug, Clone)]
+struct Step {
+    stage: String,
+    index: u32,
+    instruction: String,
+    status: Status,
+}
+
+/// The instructions of a `--progress=plain` log, FROM lines left out, in
+/// stage order.
+fn parse_steps(log: &str) -> Vec<Step> {
+    let mut by_vertex: BTreeMap<u32, Step> = BTreeMap::new();
+    for line in log.lines() {
+        let Some(rest) = line.strip_prefix('#') else {
+            continue;
+        };
+        let Some((num, rest)) = rest.split_once(' ') else {
+            continue;
+        };
+        let Ok(num) = num.parse::<u32>() else {
+            continue;
+        };
+        if let Some(header) = rest.strip_prefix('[') {
+            let Some((label, instruction)) = header.split_once("] ") else {
+                continue;
+            };
+            let Some((stage, position)) = label.rsplit_once(' ') else {
+                continue;
+            };
+            let Some((index, _total)) = position.split_once('/') else {
+                continue;
+            };
+            let Ok(index) = index.parse::<u32>() else {
+                continue;
+            };
+            by_vertex.entry(num).or_insert_with(|| Step {
+                stage: stage.to_string(),
+                index,
+                instruction: instruction.to_string(),
+                status: Status::Unfinished,
+            });
+        } else if let Some(step) = by_vertex.get_mut(&num) {
+            if rest == "CACHED" {
+                step.status = Status::Cached;
+            } else if rest.starts_with("DONE ") && step.status != Status::Cached {
+                step.status = Status::Executed;
+            }
+        }
+    }
+    let mut steps: Vec<Step> = by_vertex
+        .into_values()
+        .filter(|s| !s.instruction.starts_with("FROM "))
+        .collect();
+    steps.sort_by(|a, b| (&a.stage, a.index).cmp(&(&b.stage, b.index)));
+    steps
+}
+
+fn steps_with(steps: &[Step], status: Status) -> Vec<&Step> {
+    steps.iter().filter(|s| s.status == status).collect()
+}
+
+fn counts(steps: &[Step]) -> (usize, usize) {
+    (
+        steps_with(steps, Status::Cached).len(),
+        steps_with(steps, Status::Executed).len(),
+    )
+}
+
+fn find<'a>(
+    case: &Case,
+    steps: &'a [Step],
+    what: &str,
+    pred: impl Fn(&Step) -> bool,
+) -> Vec<&'a Step> {
+    let found: Vec<&Step> = steps.iter().filter(|s| pred(s)).collect();
+    assert!(
+        !found.is_empty(),
+        "{}: no {what} step in the build log; steps: {steps:#?}",
+        case.name
+    );
+    found
+}
+
+fn expect_status(case: &Case, when: &str, steps: &[&Step], want: Status, log: &str) {
+    for s in steps {
+        assert!(
+            s.status == want,
+            "{}: {when}: [{} {}] {} is {:?}, expected {want:?}\n--- log tail:\n{}",
+            case.name,
+            s.stage,
+            s.index,
+            s.instruction,
+            s.status,
+            tail(log, 40)
+        );
+    }
+}
+
+fn is_system_packages(s: &Step) -> bool {
+    s.instruction.contains("apt-get install")
+}
+
+fn assert_source_rebuild(case: &Case, build_stage: &str, steps: &[Step], log: &str) {
+    let when = "after a source edit";
+    let packages: Vec<&Step> = steps.iter().filter(|s| is_system_packages(s)).collect();
+    assert_eq!(
+        !packages.is_empty(),
+        case.system_packages,
+        "{}: system-package steps: {packages:#?}",
+        case.name
+    );
+    expect_status(case, when, &packages, Status::Cached, log);
+    let install = find(case, steps, "dependency-install", |s| {
+        s.instruction.contains(case.install)
+    });
+    expect_status(case, when, &install, Status::Cached, log);
+
+    // In the build stage: everything before the edited source's COPY comes
+    // from the cache, that COPY and everything after it re-runs.
+    let copy = find(case, steps, "source COPY", |s| {
+        s.stage == build_stage && s.instruction.starts_with(case.source_copy)
+    });
+    let at = copy[0].index;
+    let build: Vec<&Step> = steps.iter().filter(|s| s.stage == build_stage).collect();
+    let before: Vec<&Step> = build.iter().copied().filter(|s| s.index < at).collect();
+    let after: Vec<&Step> = build.iter().copied().filter(|s| s.index >= at).collect();
+    expect_status(case, when, &before, Status::Cached, log);
+    expect_status(case, when, &after, Status::Executed, log);
+    let runner_copy = find(case, steps, "runner COPY", |s| {
+        s.stage != build_stage && s.instruction == case.runner_copy
+    });
+    expect_status(case, when, &runner_copy, Status::Executed, log);
+}
+
+fn assert_manifest_rebuild(case: &Case, steps: &[Step], log: &str) {
+    let when = "after a manifest edit";
+    let packages: Vec<&Step> = steps.iter().filter(|s| is_system_packages(s)).collect();
+    assert_eq!(!packages.is_empty(), case.system_packages);
+    expect_status(case, when, &packages, Status::Cached, log);
+    let install = find(case, steps, "dependency-install", |s| {
+        s.instruction.contains(case.install)
+    });
+    expect_status(case, when, &install, Status::Executed, log);
+}
+
+// ------------------------------------------------------------------ report
+
+/// Upserts this case's row in `target/e2e/report.json` and rewrites
+/// `target/e2e/report.md` from it.
+fn write_report(row: Value) {
+    let json_path = out_root().join("report.json");
+    let mut rows: Vec<Value> = std::fs::read_to_string(&json_path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| v.get("cases").and_then(|c| c.as_array()).cloned())
+        .unwrap_or_default();
+    rows.retain(|r| r.get("case") != row.get("case"));
+    rows.push(row);
+    rows.sort_by_key(|r| r["case"].as_str().unwrap_or_default().to_string());
+    let report = json!({ "cases": rows });
+    write(
+        &json_path,
+        &(serde_json::to_string_pretty(&report).expect("json") + "\n"),
+    );
+
+    let mut md = String::from(
+        "| case | cold build (s) | rebuild after source edit (s) | steps cached / executed on that rebuild | rebuild after manifest edit (s) | image (MB) | build stage (MB) |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in &rows {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} / {} | {} | {} | {} |\n",
+            r["case"].as_str().unwrap_or("?"),
+            r["cold_build_s"],
+            r["source_edit_rebuild_s"],
+            r["source_edit_steps_cached"],
+            r["source_edit_steps_executed"],
+            r["manifest_edit_rebuild_s"],
+            r["image_mb"],
+            r["build_stage_mb"],
+        ));
+    }
+    write(&out_root().join("report.md"), &md);
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+// ------------------------------------------------------------------ docker
+
+/// `docker`, with the environment of `scripts/engine.sh`'s `env.sh` when the
+/// caller has not chosen an engine (`DOCKER_HOST` unset).
+fn docker_cmd() -> Command {
+    let prefix = engine_prefix();
+    let mut cmd = if std::env::var_os("DOCKER_HOST").is_none() && prefix.join("bin/docker").exists()
+    {
+        let mut cmd = Command::new(prefix.join("bin/docker"));
+        let path = std::env::var("PATH").unwrap_or_default();
+        cmd.env("PATH", format!("{}:{path}", prefix.join("bin").display()))
+            .env(
+                "DOCKER_HOST",
+                format!("unix://{}", prefix.join("docker.sock").display()),
+            )
+            .env("DOCKER_CONFIG", prefix.join("docker-config"));
+        cmd
+    } else {
+        Command::new("docker")
+    };
+    cmd.env("DOCKER_BUILDKIT", "1").stdin(Stdio::null());
+    cmd
+}
+
+fn docker(args: &[&str]) -> Output {
+    docker_cmd()
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run docker {}: {e}", args.join(" ")))
+}
+
+fn check(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The engine answers, or the test fails here with the engine's log.
+fn require_engine() -> String {
+    let out = docker_cmd()
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .output();
+    match out {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        other => {
+            let why = match other {
+                Ok(out) => format!("{}: {}", out.status, String::from_utf8_lossy(&out.stderr)),
+                Err(e) => format!("cannot run docker: {e}"),
+            };
+            let log_path = engine_prefix().join("dockerd.log");
+            let log = std::fs::read_to_string(&log_path)
+                .map(|t| tail(&t, 40))
+                .unwrap_or_else(|e| format!("(cannot read {}: {e})", log_path.display()));
+            panic!(
+                "\n\nTHE DOCKER ENGINE IS NOT REACHABLE: `docker version` failed ({why})\n\
+                 Start it with `bash scripts/engine.sh start` (or run `bash scripts/e2e.sh`).\n\
+                 {IGNORE}\n--- last lines of {}:\n{log}\n",
+                log_path.display()
+            );
+        }
+    }
+}
+
+fn inspect_image(tag: &str, format: &str) -> String {
+    let out = docker(&["image", "inspect", "-f", format, tag]);
+    check(&out, &format!("docker image inspect {tag}"));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn image_size(tag: &str) -> u64 {
+    let size = inspect_image(tag, "{{.Size}}");
+    size.parse()
+        .unwrap_or_else(|_| panic!("{tag}: size {size:?} is not a number"))
+}
+
+/// A container, removed when dropped (also when a check fails).
+struct Container(String);
+
+impl Container {
+    fn inspect(&self, format: &str) -> String {
+        let out = docker(&["inspect", "-f", format, &self.0]);
+        check(&out, &format!("docker inspect {}", self.0));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn running(&self) -> bool {
+        self.inspect("{{.State.Running}}") == "true"
+    }
+
+    fn logs(&self) -> String {
+        let out = docker(&["logs", "--tail", "60", &self.0]);
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+
+    /// The HEALTHCHECK reports healthy within 30 s (the image must have one).
+    fn wait_healthy(&self, case: &Case) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let health = self.inspect("{{if .State.Health}}{{.State.Health.Status}}{{end}}");
+            match health.as_str() {
+                "healthy" => return,
+                "" => panic!("{}: the image has no HEALTHCHECK", case.name),
+                "unhealthy" => {}
+                _ if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(250));
+                    continue;
+                }
+                _ => {}
+            }
+            panic!(
+                "{}: health is {health:?}; probes: {}",
+                case.name,
+                self.inspect("{{json .State.Health.Log}}")
+            );
+        }
+    }
+
+    fn stop(&self) {
+        let out = docker(&["stop", "-t", "10", &self.0]);
+        check(&out, &format!("docker stop {}", self.0));
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = docker(&["rm", "-f", &self.0]);
+    }
+}
+
+/// The image ids a case's tags have named, before its builds and after each,
+/// so that the ones the tags no longer name at the end (replaced by a later
+/// build, here or in an earlier run) are removed, also when a check fails.
+struct Images {
+    tags: Vec<String>,
+    ids: Vec<String>,
+}
+
+impl Images {
+    fn new(tags: &[&str]) -> Images {
+        let mut images = Images {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            ids: Vec::new(),
+        };
+        for tag in tags {
+            images.add(tag);
+        }
+        images
+    }
+
+    fn add(&mut self, tag: &str) {
+        if let Some(id) = image_id(tag) {
+            if !self.ids.contains(&id) {
+                self.ids.push(id);
+            }
+        }
+    }
+}
+
+impl Drop for Images {
+    fn drop(&mut self) {
+        let kept: Vec<String> = self.tags.iter().filter_map(|t| image_id(t)).collect();
+        for id in self.ids.iter().filter(|id| !kept.contains(id)) {
+            let _ = docker(&["image", "rm", id]);
+        }
+    }
+}
+
+fn image_id(tag: &str) -> Option<String> {
+    let out = docker(&["image", "inspect", "-f", "{{.Id}}", tag]);
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+// ------------------------------------------------------------------ helpers
+
+/// `GET path` over HTTP/1.0 on 127.0.0.1: status and body.
+fn http_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {response:?}")))?;
+    Ok((status, body.to_string()))
+}
+
+fn nonce() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{}-{nanos}", std::process::id())
+}
+
+fn edit(path: &Path, f: impl FnOnce(&str) -> String) {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let new = f(&text);
+    assert_ne!(new, text, "editing {} changed nothing", path.display());
+    write(path, &new);
+}
+
+fn write(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
+    }
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("cannot create {}: {e}", to.display()));
+    for entry in common::sorted_entries(from) {
+        let target = to.join(entry.file_name().expect("file name"));
+        if entry.is_dir() {
+            copy_dir(&entry, &target);
+        } else {
+            std::fs::copy(&entry, &target).unwrap_or_else(|e| {
+                panic!(
+                    "cannot copy {} to {}: {e}",
+                    entry.display(),
+                    target.display()
+                )
+            });
+        }
+    }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}

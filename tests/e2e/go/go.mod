@@ -1,0 +1,3 @@
+module example.com/imgspec-e2e/hello
+
+go 1.19
