@@ -208,7 +208,10 @@ fn explain_changed_marks_what_a_rebuild_runs() {
     assert_eq!(marked(spec, "src/api/wsgi.py", "apt-get install"), "cached");
     assert_eq!(marked(spec, "src/api/wsgi.py", "pip install"), "cached");
     assert_eq!(marked(spec, "src/api/wsgi.py", "COPY src/"), "rebuilt");
-    assert_eq!(marked(spec, "requirements.txt", "libc6-dev libpq-dev"), "cached");
+    assert_eq!(
+        marked(spec, "requirements.txt", "libc6-dev libpq-dev"),
+        "cached"
+    );
     assert_eq!(marked(spec, "requirements.txt", "pip install"), "rebuilt");
     // Excluded by the .dockerignore: not in the context at all.
     assert_eq!(

@@ -274,9 +274,14 @@ fn compiler_headers(list: &[Package], base: &Base, d: &mut Diagnostics) {
         _ => return,
     };
     let is_compiler = |name: &str| {
-        ["gcc", "g++", "cc", "clang"].contains(&name) || name.starts_with("gcc-") || name.starts_with("g++-") || name.starts_with("clang-")
+        ["gcc", "g++", "cc", "clang"].contains(&name)
+            || name.starts_with("gcc-")
+            || name.starts_with("g++-")
+            || name.starts_with("clang-")
     };
-    let Some(compiler) = list.iter().find(|p| is_compiler(&p.name)) else { return };
+    let Some(compiler) = list.iter().find(|p| is_compiler(&p.name)) else {
+        return;
+    };
     if list.iter().any(|p| headers.contains(&p.name.as_str())) {
         return;
     }
