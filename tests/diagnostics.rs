@@ -150,3 +150,89 @@ image api = python.service(version: 3) {
         .iter()
         .all(|d| d.severity == Severity::Error));
 }
+
+/// A small JSON Schema check covering what docs/diagnostic.schema.json
+/// uses: type, enum, required, properties, items, minItems, minimum and a
+/// `^[EW][0-9]{4}$` pattern.
+fn validate(value: &serde_json::Value, schema: &serde_json::Value, at: &str) -> Result<(), String> {
+    use serde_json::Value;
+    let type_ok = |t: &str| match t {
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "boolean" => value.is_boolean(),
+        "null" => value.is_null(),
+        other => panic!("schema uses type {other}"),
+    };
+    match &schema["type"] {
+        Value::String(t) if !type_ok(t) => return Err(format!("{at}: not {t}")),
+        Value::Array(ts) if !ts.iter().any(|t| type_ok(t.as_str().unwrap_or_default())) => {
+            return Err(format!("{at}: none of {ts:?}"))
+        }
+        _ => {}
+    }
+    if let Some(choices) = schema["enum"].as_array() {
+        if !choices.contains(value) {
+            return Err(format!("{at}: {value} not in {choices:?}"));
+        }
+    }
+    if let Some(minimum) = schema["minimum"].as_i64() {
+        if value.as_i64().is_some_and(|v| v < minimum) {
+            return Err(format!("{at}: below {minimum}"));
+        }
+    }
+    if schema["pattern"].as_str() == Some("^[EW][0-9]{4}$") {
+        let s = value.as_str().unwrap_or_default();
+        let ok = s.len() == 5
+            && (s.starts_with('E') || s.starts_with('W'))
+            && s[1..].chars().all(|c| c.is_ascii_digit());
+        if !ok {
+            return Err(format!("{at}: {s} is not a code"));
+        }
+    }
+    for key in schema["required"].as_array().into_iter().flatten() {
+        let key = key.as_str().unwrap_or_default();
+        if value.get(key).is_none() {
+            return Err(format!("{at}: missing {key}"));
+        }
+    }
+    if let Some(properties) = schema["properties"].as_object() {
+        for (key, sub) in properties {
+            if let Some(v) = value.get(key) {
+                validate(v, sub, &format!("{at}.{key}"))?;
+            }
+        }
+    }
+    if let Some(items) = value.as_array() {
+        if let Some(min) = schema["minItems"].as_u64() {
+            if (items.len() as u64) < min {
+                return Err(format!("{at}: fewer than {min} items"));
+            }
+        }
+        for (i, item) in items.iter().enumerate() {
+            validate(item, &schema["items"], &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn json_output_of_every_fixture_matches_the_documented_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("docs/diagnostic.schema.json").expect("schema"),
+    )
+    .expect("schema JSON");
+    let mut lines = 0;
+    for fixture in fixtures() {
+        let c = compile_file(&fixture);
+        for line in render_json(&c.diagnostics, &c.sources).lines() {
+            let value: serde_json::Value = serde_json::from_str(line).expect("valid JSON");
+            if let Err(problem) = validate(&value, &schema, "$") {
+                panic!("{}: {problem}\n{line}", fixture.display());
+            }
+            lines += 1;
+        }
+    }
+    assert!(lines >= 35, "only {lines} diagnostics validated");
+}
