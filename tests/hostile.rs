@@ -56,6 +56,13 @@ const FIELDS: &[(&str, &str)] = &[
     ("arg", r#"args = { VERSION = @ }"#),
     ("cache", r#"build = [step("make", cache: [@])]"#),
     ("secret", r#"build = [step("make", secrets: [@])]"#),
+    ("step_dir", r#"build = [step("make", dir: @)]"#),
+    // Fields of a user-defined ecosystem (see `spec`).
+    ("eco_install", "ecosystem install = @"),
+    ("eco_manifest", "ecosystem manifests = [@]"),
+    ("eco_output", "ecosystem output = @"),
+    ("eco_cache", "ecosystem cache = [@]"),
+    ("eco_finish", "ecosystem finish = @"),
 ];
 
 fn imgspec_literal(text: &str) -> String {
@@ -76,6 +83,21 @@ fn imgspec_literal(text: &str) -> String {
 }
 
 fn spec(field: &str, value: &str) -> String {
+    if let Some(eco_field) = field.strip_prefix("ecosystem ") {
+        let eco_field = eco_field.replace('@', &imgspec_literal(value));
+        let key = eco_field.split_whitespace().next().unwrap_or_default();
+        let mut eco = vec![format!("  {eco_field}")];
+        if key != "manifests" {
+            eco.push("  manifests = [\"deps.txt\"]".to_string());
+        }
+        if key != "install" {
+            eco.push("  install = \"make deps\"".to_string());
+        }
+        return format!(
+            "use std.debian\necosystem custom() {{\n{}\n}}\nimage app {{\n  base = debian.bookworm()\n  deps = [custom()]\n  sources = [\"src/\"]\n}}\n",
+            eco.join("\n")
+        );
+    }
     let body = field.replace('@', &imgspec_literal(value));
     let sources = if field.contains("sources") {
         ""
@@ -129,7 +151,7 @@ fn hostile_strings_never_change_the_instruction_structure() {
     let mut rejected = 0;
     for (name, field) in FIELDS {
         let baseline_value = match *name {
-            "workdir" | "volume" | "artifact" | "cache" => "/plain",
+            "workdir" | "volume" | "artifact" | "cache" | "eco_output" | "eco_cache" => "/plain",
             "stop_signal" => "SIGTERM",
             _ => "plain",
         };
@@ -138,7 +160,10 @@ fn hostile_strings_never_change_the_instruction_structure() {
         for (i, value) in HOSTILE.iter().enumerate() {
             // Absolute-path fields get a leading `/` so the value is tested
             // rather than rejected for being relative.
-            let value = &if matches!(*name, "workdir" | "volume" | "cache") {
+            let value = &if matches!(
+                *name,
+                "workdir" | "volume" | "cache" | "eco_output" | "eco_cache"
+            ) {
                 format!("/{value}")
             } else {
                 value.to_string()
@@ -161,7 +186,7 @@ fn hostile_strings_never_change_the_instruction_structure() {
             };
             accepted += 1;
             let context = format!("{name} = {value:?}:\n{dockerfile}");
-            if *name != "step" {
+            if !matches!(*name, "step" | "eco_install" | "eco_finish") {
                 assert_eq!(
                     keywords(&dockerfile),
                     keywords(&baseline),

@@ -216,12 +216,18 @@ fn ecosystem_caches(eco: &Ecosystem) -> Vec<Mount> {
         .collect()
 }
 
+/// A RUN of `texts` joined with `&&`; if one spans several lines, all of
+/// them become one heredoc script instead, as multi-line steps do.
 fn commands<'a>(texts: impl Iterator<Item = &'a str>, mounts: Vec<Mount>) -> Run {
-    let commands: Vec<String> = texts.map(str::to_string).collect();
+    let mut commands: Vec<String> = texts.map(|t| t.trim_end().to_string()).collect();
     let has_pipe = commands.iter().any(|c| shell::scan(c).pipe);
+    let script = commands
+        .iter()
+        .any(|c| c.contains('\n'))
+        .then(|| std::mem::take(&mut commands).join("\n"));
     Run {
         commands,
-        script: None,
+        script,
         mounts,
         lint_ignores: Vec::new(),
         joins_any: false,

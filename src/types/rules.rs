@@ -79,6 +79,7 @@ fn build_rules(build: &Build, d: &mut Diagnostics) {
         }
         if let Some(output) = &eco.output {
             absolute(&output.value, output.span, "an ecosystem output", d);
+            copy_operand(&output.value, output.span, "an ecosystem output", d);
         }
         env_list(&eco.build_env, d);
     }
