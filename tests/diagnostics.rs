@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{compile_file, rendered, sorted_entries};
+use common::{codes, compile_file, rendered, sorted_entries};
 use imgspec::diagnostic::{render_json, Code, Severity};
 
 const FIXTURES: &str = "tests/fixtures/diagnostics";
@@ -32,12 +32,7 @@ fn every_fixture_reports_its_code() {
         let code = code_of(&fixture);
         let c = compile_file(&fixture);
         let text = rendered(&c);
-        let codes: Vec<&str> = c
-            .diagnostics
-            .sorted()
-            .iter()
-            .map(|d| d.code.as_str())
-            .collect();
+        let codes = codes(&c);
         assert!(
             codes.contains(&code.as_str()),
             "{}: expected {code}, got {codes:?}\n{text}",
@@ -132,12 +127,7 @@ image api = python.service(version: 3) {
 "#;
     let loader = imgspec::loader::MemoryLoader::new().with("api.imgspec", spec);
     let c = common::compile_with(&loader, Path::new("api.imgspec"));
-    let codes: Vec<&str> = c
-        .diagnostics
-        .sorted()
-        .iter()
-        .map(|d| d.code.as_str())
-        .collect();
+    let codes = codes(&c);
     assert_eq!(
         codes,
         ["E0010", "E0110", "E0007", "E0115", "E0101", "E0108"],

@@ -10,7 +10,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{compile_with, rendered, sorted_entries};
+use common::{codes, compile_with, rendered, sorted_entries};
 use imgspec::loader::MemoryLoader;
 
 struct Block {
@@ -58,12 +58,7 @@ fn every_imgspec_example_in_the_docs_compiles() {
             let path = module.unwrap_or("main.imgspec");
             let loader = page_loader(&blocks).with("main.imgspec", block.text.clone());
             let c = compile_with(&loader, Path::new(path));
-            let codes: Vec<&str> = c
-                .diagnostics
-                .sorted()
-                .iter()
-                .map(|d| d.code.as_str())
-                .collect();
+            let codes = codes(&c);
             if let Some(code) = block.info.strip_prefix("imgspec,fails=") {
                 assert!(
                     codes.contains(&code),

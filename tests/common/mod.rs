@@ -50,6 +50,15 @@ pub fn compile_file_without_syntax(path: &Path) -> Compilation {
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
+/// The codes reported, in source order.
+pub fn codes(c: &Compilation) -> Vec<&'static str> {
+    c.diagnostics
+        .sorted()
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect()
+}
+
 pub fn rendered(c: &Compilation) -> String {
     String::from_utf8(render_human(&c.diagnostics, &c.sources, ColorChoice::Never))
         .expect("utf-8 diagnostics")
