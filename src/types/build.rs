@@ -1,0 +1,239 @@
+//! What a build stage is made of: packages, ecosystems, steps, artifacts.
+
+use super::fields::{self, Args, Fields};
+use super::*;
+
+pub(super) fn package_sets(v: &V, d: &mut Diagnostics) -> (Vec<Package>, Vec<Package>) {
+    let Some(record) = fields::record(
+        v,
+        "a `packages` block",
+        "write `packages { build = [...] runtime = [...] }`",
+        d,
+    ) else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut f = Fields::new(record, "a `packages` block");
+    let build = f
+        .get("build")
+        .map(|v| package_list(v, d))
+        .unwrap_or_default();
+    let runtime = f
+        .get("runtime")
+        .map(|v| package_list(v, d))
+        .unwrap_or_default();
+    f.finish(d);
+    (build, runtime)
+}
+
+pub(super) fn package_list(v: &V, d: &mut Diagnostics) -> Vec<Package> {
+    fields::strings(v, d)
+        .into_iter()
+        .map(|(text, span)| match text.split_once('=') {
+            Some((name, version)) => Package {
+                name: name.to_string(),
+                version: Some(version.to_string()),
+                span,
+            },
+            None => Package {
+                name: text,
+                version: None,
+                span,
+            },
+        })
+        .collect()
+}
+
+pub(super) const LINKAGES: &[(&str, Linkage)] =
+    &[("static", Linkage::Static), ("dynamic", Linkage::Dynamic)];
+
+pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
+    let i = instance(v, DefKind::Ecosystem, "python.pip()", d)?;
+    let mut f = Fields::new(&i.body, "an ecosystem");
+    let dir = f
+        .get("dir")
+        .and_then(|v| fields::string(v, d))
+        .filter(|s| !s.is_empty() && s != ".");
+    let manifests = f
+        .require("manifests", "[\"requirements.txt\"]", d)
+        .map(|v| spanned_strings(v, d))
+        .unwrap_or_default();
+    let install = f
+        .require("install", "\"pip install -r requirements.txt\"", d)
+        .map(|v| spanned_strings(v, d))
+        .unwrap_or_default();
+    let cache = f
+        .get("cache")
+        .map(|v| spanned_strings(v, d))
+        .unwrap_or_default();
+    let bind = f
+        .get("bind")
+        .and_then(|v| fields::boolean(v, d))
+        .unwrap_or(false);
+    let finish = f
+        .get("finish")
+        .map(|v| spanned_strings(v, d))
+        .unwrap_or_default();
+    let prune = f
+        .get("prune")
+        .map(|v| spanned_strings(v, d))
+        .unwrap_or_default();
+    let needs_interpreter = f
+        .get("needs_interpreter")
+        .and_then(|v| fields::boolean(v, d))
+        .unwrap_or(false);
+    let output = f.get("output").and_then(|v| {
+        fields::string(v, d).map(|s| Spanned {
+            value: s,
+            span: v.span,
+        })
+    });
+    let env = f.get("env").map(|v| env_vars(v, d)).unwrap_or_default();
+    let build_env = f
+        .get("build_env")
+        .map(|v| env_vars(v, d))
+        .unwrap_or_default();
+    let linkage = match f.get("linkage") {
+        Some(v) => fields::word(v, LINKAGES, "linkage", d),
+        None => Some(Linkage::Dynamic),
+    };
+    f.finish(d);
+    let mut all_build_env = env.clone();
+    all_build_env.extend(build_env);
+    Some(Ecosystem {
+        name: i.name.clone(),
+        dir,
+        manifests,
+        install,
+        bind,
+        finish,
+        cache,
+        prune,
+        output,
+        build_env: all_build_env,
+        runtime_env: env,
+        linkage: linkage?,
+        needs_interpreter,
+        span: v.span,
+        def_span: i.def_span,
+    })
+}
+
+pub(super) fn step(v: &V, d: &mut Diagnostics) -> Option<Step> {
+    match &v.val {
+        Val::Str(s) => Some(Step {
+            run: s.clone(),
+            dir: None,
+            cache: Vec::new(),
+            secrets: Vec::new(),
+            span: v.span,
+        }),
+        Val::Builtin(b) if b.name == "step" => {
+            let mut args = Args::new(b, v.span);
+            let run = args
+                .require("run", "step(\"make\", cache: [\"/root/.cache\"])", d)
+                .and_then(|r| fields::string(r, d));
+            let dir = args
+                .get("dir", false)
+                .and_then(|v| fields::string(v, d))
+                .filter(|s| !s.is_empty() && s != ".");
+            let cache = args
+                .get("cache", false)
+                .map(|c| fields::strings(c, d))
+                .unwrap_or_default();
+            let secrets = args
+                .get("secrets", false)
+                .map(|s| {
+                    fields::list(s)
+                        .into_iter()
+                        .filter_map(|s| secret(s, d))
+                        .collect()
+                })
+                .unwrap_or_default();
+            args.finish(d);
+            Some(Step {
+                run: run?,
+                dir,
+                cache: cache.into_iter().map(|(c, _)| c).collect(),
+                secrets,
+                span: v.span,
+            })
+        }
+        _ => {
+            d.push(fields::wrong_type(
+                v,
+                "a build step",
+                "write a command string, or `step(\"...\", cache: [...], secrets: [...])`",
+            ));
+            None
+        }
+    }
+}
+
+/// `"/out/app"`, or `{ from = "dist/", to = "/usr/share/nginx/html/" }`.
+pub(super) fn artifact(v: &V, d: &mut Diagnostics) -> Option<Artifact> {
+    match &v.val {
+        Val::Str(path) => Some(Artifact {
+            from: path.clone(),
+            to: None,
+            native: true,
+            span: v.span,
+        }),
+        Val::Record(record) => {
+            let mut f = Fields::new(record, "an artifact");
+            let from = f
+                .require("from", "\"dist/\"", d)
+                .and_then(|v| fields::string(v, d));
+            let to = f.get("to").and_then(|v| fields::string(v, d));
+            let native = f
+                .get("native")
+                .and_then(|v| fields::boolean(v, d))
+                .unwrap_or(true);
+            f.finish(d);
+            Some(Artifact {
+                from: from?,
+                to,
+                native,
+                span: v.span,
+            })
+        }
+        _ => {
+            d.push(fields::wrong_type(
+                v,
+                "an artifact",
+                "write a path, or `{ from = \"dist/\", to = \"/srv/www/\" }`",
+            ));
+            None
+        }
+    }
+}
+
+pub(super) fn secret(v: &V, d: &mut Diagnostics) -> Option<Secret> {
+    match &v.val {
+        Val::Str(id) => Some(Secret {
+            id: id.clone(),
+            target: None,
+            span: v.span,
+        }),
+        Val::Builtin(b) if b.name == "secret" => {
+            let mut args = Args::new(b, v.span);
+            let id = args
+                .require("id", "secret(\"npmrc\", target: \"/root/.npmrc\")", d)
+                .and_then(|i| fields::string(i, d));
+            let target = args.get("target", false).and_then(|t| fields::string(t, d));
+            args.finish(d);
+            Some(Secret {
+                id: id?,
+                target,
+                span: v.span,
+            })
+        }
+        _ => {
+            d.push(fields::wrong_type(
+                v,
+                "a secret",
+                "write a secret id, or `secret(\"id\", target: \"/path\")`",
+            ));
+            None
+        }
+    }
+}
