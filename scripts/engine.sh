@@ -482,9 +482,10 @@ RUN apt-get update \
 EOF
 }
 
-# gcr.io/distroless/static-debian12:nonroot - users, CA bundle, /tmp; nothing else.
-recipe_distroless() {
-  cat >"$1/Dockerfile" <<'EOF'
+# The files stage every distroless stand-in starts from: /out holds /etc/passwd and
+# /etc/group (root, nonroot 65532), the CA bundle, /tmp (1777) and /home/nonroot.
+distroless_files_stage() {
+  cat <<'EOF'
 FROM debian:bookworm-slim AS files
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
@@ -497,6 +498,12 @@ RUN set -e; \
     cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ca-certificates.crt; \
     chmod 1777 /out/tmp; \
     chown 65532:65532 /out/home/nonroot; chmod 700 /out/home/nonroot
+EOF
+}
+
+# ... and the stage that makes the image from /out.
+distroless_final_stage() {
+  cat <<'EOF'
 
 FROM scratch
 COPY --from=files /out/ /
@@ -505,6 +512,37 @@ ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 USER 65532:65532
 WORKDIR /home/nonroot
 EOF
+}
+
+# gcr.io/distroless/static-debian12:nonroot - users, CA bundle, /tmp; nothing else.
+recipe_distroless() {
+  { distroless_files_stage; distroless_final_stage; } >"$1/Dockerfile"
+}
+
+# gcr.io/distroless/cc-debian12:nonroot - the static stand-in's files plus the shared
+# libraries of libc6, libgcc-s1, libstdc++6 and libssl3 (as upstream's base and cc
+# images), copied file by file from the Debian packages to their usr-merged paths, with
+# the /lib and /lib64 links the dynamic loader's path needs. No shell, no programs: it
+# runs dynamically linked glibc binaries (Rust, C++) in exec form only.
+recipe_distroless_cc() {
+  {
+    distroless_files_stage
+    cat <<'EOF'
+RUN set -e; \
+    for p in libc6 libgcc-s1 libstdc++6 libssl3; do dpkg -L "$p"; done | sort -u | \
+    while read -r f; do \
+      case "$f" in /usr/share/*) continue ;; esac; \
+      if [ -d "$f" ] || [ ! -e "$f" ]; then continue; fi; \
+      d=$(readlink -f "$(dirname "$f")"); mkdir -p "/out$d"; cp -a "$f" "/out$d/"; \
+    done; \
+    ln -s usr/lib /out/lib; \
+    if [ -L /lib64 ]; then ln -s usr/lib64 /out/lib64; fi; \
+    test -n "$(find /out/usr/lib -name libc.so.6)"; \
+    test -n "$(find /out/usr/lib -name libgcc_s.so.1)"; \
+    if find /out -name sh -o -name bash -o -name dash | grep -q .; then exit 1; fi
+EOF
+    distroless_final_stage
+  } >"$1/Dockerfile"
 }
 
 # nginx-unprivileged:bookworm - Debian's nginx-light as uid 101, port 8080, state in /tmp.
@@ -571,12 +609,13 @@ EOF
 make_images() {
   mkdir -p "$RECIPES"
   ensure_debian
-  ensure_standin python     python:3.11-slim-bookworm
-  ensure_standin node       node:18-bookworm-slim
-  ensure_standin golang     golang:1.19-bookworm
-  ensure_standin rust       rust:1.63-slim-bookworm
-  ensure_standin distroless gcr.io/distroless/static-debian12:nonroot
-  ensure_standin nginx      nginx-unprivileged:bookworm
+  ensure_standin python        python:3.11-slim-bookworm
+  ensure_standin node          node:18-bookworm-slim
+  ensure_standin golang        golang:1.19-bookworm
+  ensure_standin rust          rust:1.63-slim-bookworm
+  ensure_standin distroless    gcr.io/distroless/static-debian12:nonroot
+  ensure_standin distroless_cc gcr.io/distroless/cc-debian12:nonroot
+  ensure_standin nginx         nginx-unprivileged:bookworm
 }
 
 # ---------------------------------------------------------------------------- selftest
@@ -647,6 +686,14 @@ EOF
   expect_eq "go" "$(dk run --rm --network=none golang:1.19-bookworm sh -c 'go version | cut -d" " -f3 | cut -d. -f1,2')" go1.19
   expect_eq "cargo" "$(dk run --rm --network=none rust:1.63-slim-bookworm sh -c 'rustc --version | cut -d" " -f2 | cut -d. -f1,2')" 1.63
   expect_eq "distroless user" "$(dk image inspect -f '{{.Config.User}}' gcr.io/distroless/static-debian12:nonroot)" 65532:65532
+  expect_eq "distroless cc user" "$(dk image inspect -f '{{.Config.User}}' gcr.io/distroless/cc-debian12:nonroot)" 65532:65532
+  # A glibc program (it needs libc only) runs on the cc stand-in, which has no shell.
+  printf '%s\n' 'FROM gcr.io/distroless/cc-debian12:nonroot' \
+    'COPY --from=debian:bookworm-slim /usr/bin/getconf /getconf' \
+    | dk build -q -t imgspec-engine-selftest-cc - >/dev/null
+  expect_eq "distroless cc runs a glibc program" \
+    "$(dk run --rm --network=none imgspec-engine-selftest-cc /getconf GNU_LIBC_VERSION)" "glibc 2.36"
+  dk image rm imgspec-engine-selftest-cc >/dev/null
 
   local c
   c=$(dk run -d --network=none nginx-unprivileged:bookworm)

@@ -99,6 +99,9 @@ pub struct Base {
     pub packages: PackageManager,
     /// A non-root user that already exists in the image.
     pub nonroot: Option<u32>,
+    /// The uid the image's own `USER` leaves in place (0 unless it ends
+    /// with a non-root `USER`, as unprivileged server images do).
+    pub default_user: u32,
     /// The language runtime the image provides, e.g. `python3.12`.
     pub interpreter: Option<String>,
     pub span: Span,
@@ -122,6 +125,7 @@ impl Base {
             shell: Shell::Bash,
             packages: PackageManager::Apt,
             nonroot: None,
+            default_user: 0,
             interpreter: None,
             span: Span::poison(),
             def_span: Span::poison(),

@@ -77,6 +77,20 @@ struct Case {
     /// `Some(script)`: the runner has `sh`; the script runs in it and must
     /// print `probe-ok`. `None`: no shell (scratch, distroless).
     runner_probe: Option<&'static str>,
+    /// How the service itself shows the uid and gid it runs as.
+    identity: Identity,
+    /// Texts `GET /` must answer besides the greeting (proof that what is
+    /// served is what the build made).
+    page_evidence: &'static [&'static str],
+}
+
+/// How a service shows, by itself, which uid and gid it runs as.
+enum Identity {
+    /// `GET /` answers `uid=<uid> gid=<gid>` after the greeting.
+    Answer,
+    /// A file the running service creates (nginx's pid file) is owned by
+    /// `<uid>:<gid>`; for a server of static files, which cannot say it.
+    CreatedFile(&'static str),
 }
 
 const PYTHON: Case = Case {
@@ -107,6 +121,8 @@ so=$(python -c 'import psycopg2._psycopg as m; print(m.__file__)')
 ldd "$so" | grep -q 'libpq\.so\.5 => /'
 echo probe-ok"#,
     ),
+    identity: Identity::Answer,
+    page_evidence: &[],
 };
 
 const NODE: Case = Case {
@@ -142,6 +158,8 @@ done
 node -e 'require("bytes"); try { require.resolve("typescript") } catch (e) { process.exit(0) } process.exit(1)'
 echo probe-ok"#,
     ),
+    identity: Identity::Answer,
+    page_evidence: &[],
 };
 
 const GO: Case = Case {
@@ -158,6 +176,76 @@ const GO: Case = Case {
     edit_manifest: |text, nonce| format!("{text}// e2e manifest edit {nonce}\n"),
     cold_log_evidence: &[],
     runner_probe: None,
+    identity: Identity::Answer,
+    page_evidence: &[],
+};
+
+const RUST: Case = Case {
+    name: "rust",
+    spec: "service.imgspec",
+    port: 18084,
+    greeting: "hello from rust",
+    source_file: "src/greeting.rs",
+    source_copy: "COPY src/ ./src/",
+    runner_copy: "COPY --link --from=build /app/target/release/hello /usr/local/bin/hello",
+    // The dependency build against the stub main.rs; the real build is the
+    // same `cargo build` without the stub, after the sources' COPY.
+    install: "echo 'fn main() {}' > src/main.rs",
+    system_packages: false,
+    manifest: "Cargo.toml",
+    edit_manifest: |text, nonce| format!("{text}# e2e manifest edit {nonce}\n"),
+    // Compiled twice: the stub, then the real sources.
+    cold_log_evidence: &["Compiling hello v0.1.0 (/app)", "Finished release"],
+    runner_probe: None,
+    identity: Identity::Answer,
+    page_evidence: &[],
+};
+
+const STATIC: Case = Case {
+    name: "static",
+    spec: "service.imgspec",
+    // nginx's port in the stand-in (and upstream's unprivileged image).
+    port: 8080,
+    greeting: "hello from static",
+    source_file: "src/site.json",
+    source_copy: "COPY src/ ./src/",
+    runner_copy: "COPY --link --from=build /app/dist/ /usr/share/nginx/html/",
+    install: "npm ci",
+    system_packages: true,
+    manifest: "package.json",
+    edit_manifest: |text, nonce| {
+        let key = "\"description\": \"";
+        assert!(text.contains(key), "package.json has no description");
+        text.replacen(key, &format!("{key}(e2e manifest edit {nonce}) "), 1)
+    },
+    // marked, a dev dependency, and the build script's own line.
+    cold_log_evidence: &[
+        "added 1 package",
+        "built dist/: index.html, style.css, healthz",
+    ],
+    // The built site is there and nothing of the build: no Node, no npm, no
+    // node_modules, no sources, and not the stand-in's own welcome page.
+    runner_probe: Some(
+        r#"set -ex
+for t in node nodejs npm npx; do
+  if command -v "$t"; then echo "$t is in the runner"; exit 1; fi
+done
+for d in /usr/share/nodejs /usr/lib/node_modules /app/node_modules /app/src /app/package.json; do
+  if [ -e "$d" ]; then echo "$d is in the runner"; exit 1; fi
+done
+cd /usr/share/nginx/html
+test -f style.css
+grep -qx ok healthz
+grep -q '<h1>hello from static' index.html
+grep -q '<strong>marked</strong>' index.html
+if grep -q 'Welcome to nginx' index.html; then echo "the stand-in's page is served"; exit 1; fi
+if [ -e build.mjs ] || [ -e page.md ] || [ -e site.json ]; then echo "sources in the html directory"; exit 1; fi
+echo probe-ok"#,
+    ),
+    // nginx writes its pid file as the user it runs as.
+    identity: Identity::CreatedFile("/tmp/nginx.pid"),
+    // Markdown rendered by marked in the build stage, not raw `**marked**`.
+    page_evidence: &["<strong>marked</strong>", "<h2>Built, then served</h2>"],
 };
 
 const IGNORE: &str =
@@ -179,6 +267,18 @@ fn node() {
 #[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
 fn go() {
     run_case(&GO);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn rust() {
+    run_case(&RUST);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn static_site() {
+    run_case(&STATIC);
 }
 
 // ------------------------------------------------------------------ the steps
@@ -474,6 +574,13 @@ fn serve(case: &Case, tag: &str, greeting: &str, user: (u32, u32)) {
         "{}: GET / answered {body:?}, expected {greeting:?}",
         case.name
     );
+    for evidence in case.page_evidence {
+        assert!(
+            body.contains(evidence),
+            "{}: GET / answered {body:?}, which lacks {evidence:?}",
+            case.name
+        );
+    }
     let health = http_get(case.port, "/healthz");
     assert!(
         matches!(&health, Ok((200, b)) if b.trim() == "ok"),
@@ -482,31 +589,54 @@ fn serve(case: &Case, tag: &str, greeting: &str, user: (u32, u32)) {
     );
 
     // 4. The process runs as the image's numeric user: as the app sees itself,
-    // as the kernel sees it, and as `id` sees it where the image has one.
+    // as the kernel sees it (every process of the container), and as `id`
+    // sees it where the image has one.
     let (uid, gid) = user;
-    assert!(
-        body.contains(&format!("uid={uid} gid={gid}")),
-        "{}: the service reports {body:?}, expected uid={uid} gid={gid}",
-        case.name
-    );
-    let pid = container.inspect("{{.State.Pid}}");
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_else(|e| panic!("{}: cannot read /proc/{pid}/status: {e}", case.name));
-    for (field, want) in [("Uid:", uid), ("Gid:", gid)] {
-        let ids: Vec<u32> = status
-            .lines()
-            .find(|l| l.starts_with(field))
-            .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
-            .split_whitespace()
-            .skip(1)
-            .map(|v| v.parse().expect("numeric id"))
-            .collect();
-        assert!(
-            ids.len() == 4 && ids.iter().all(|&id| id == want),
-            "{}: process {pid} has {field} {ids:?}, expected {want}",
+    match case.identity {
+        Identity::Answer => assert!(
+            body.contains(&format!("uid={uid} gid={gid}")),
+            "{}: the service reports {body:?}, expected uid={uid} gid={gid}",
             case.name
-        );
+        ),
+        Identity::CreatedFile(path) => {
+            let out = docker(&["exec", &container.0, "stat", "-c", "%u:%g", path]);
+            check(&out, &format!("docker exec stat {path}"));
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout).trim(),
+                format!("{uid}:{gid}"),
+                "{}: the owner of {path}, which the service created",
+                case.name
+            );
+        }
     }
+    let pid: u32 = container
+        .inspect("{{.State.Pid}}")
+        .parse()
+        .expect("numeric pid");
+    let pids = process_tree(pid);
+    for pid in &pids {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_else(|e| panic!("{}: cannot read /proc/{pid}/status: {e}", case.name));
+        for (field, want) in [("Uid:", uid), ("Gid:", gid)] {
+            let ids: Vec<u32> = status
+                .lines()
+                .find(|l| l.starts_with(field))
+                .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+                .split_whitespace()
+                .skip(1)
+                .map(|v| v.parse().expect("numeric id"))
+                .collect();
+            assert!(
+                ids.len() == 4 && ids.iter().all(|&id| id == want),
+                "{}: process {pid} (of {pids:?}) has {field} {ids:?}, expected {want}",
+                case.name
+            );
+        }
+    }
+    step(
+        case,
+        &format!("  processes {pids:?} run as {uid}:{gid} (/proc/<pid>/status)"),
+    );
     if case.runner_probe.is_some() {
         let out = docker(&["exec", &container.0, "sh", "-c", "id -u; id -g"]);
         check(&out, "docker exec id");
@@ -519,6 +649,30 @@ fn serve(case: &Case, tag: &str, greeting: &str, user: (u32, u32)) {
     }
     container.wait_healthy(case);
     container.stop();
+}
+
+/// `pid` and its descendants (`/proc/<pid>/task/<tid>/children`), e.g.
+/// nginx's workers or gunicorn's worker next to their master.
+fn process_tree(pid: u32) -> Vec<u32> {
+    let mut all = vec![pid];
+    let mut i = 0;
+    while i < all.len() {
+        let p = all[i];
+        i += 1;
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+                if !all.contains(&child) {
+                    all.push(child);
+                }
+            }
+        }
+    }
+    all
 }
 
 /// `Config.User` is `uid:gid`, both numeric and non-zero.

@@ -247,3 +247,28 @@ fn output_is_byte_identical_across_runs() {
         }
     }
 }
+
+/// A base whose own USER is not root (unprivileged nginx) gets `USER 0:0`
+/// only when the stage has something to install, and the runner's own
+/// numeric user still comes last.
+#[test]
+fn non_root_bases_switch_to_root_only_to_install() {
+    let compile = |packages: &str| {
+        let spec = format!("use std.web\nimage site = web.static_site() {{\n  sources = [\"src/\"]\n  {packages}\n}}\n");
+        let loader = imgspec::loader::MemoryLoader::new().with("site.imgspec", spec);
+        let c = common::compile_with(&loader, std::path::Path::new("site.imgspec"));
+        assert!(!c.diagnostics.has_errors(), "{}", common::rendered(&c));
+        let stages = stages(&c.outputs[0].dockerfile);
+        stages.last().expect("runner").1.clone()
+    };
+    let with_curl = compile("packages { runtime = [\"curl\"] }");
+    let users: Vec<&str> = with_curl
+        .iter()
+        .filter(|(k, _)| k == "USER")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(users, ["0:0", "101:101"]);
+    assert_eq!(with_curl[0].0, "USER", "root comes before the install");
+    let without = compile("");
+    assert!(without.iter().all(|(k, v)| k != "USER" || v == "101:101"));
+}

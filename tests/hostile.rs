@@ -151,7 +151,7 @@ fn hostile_strings_never_change_the_instruction_structure() {
     let mut rejected = 0;
     for (name, field) in FIELDS {
         let baseline_value = match *name {
-            "workdir" | "volume" | "artifact" | "cache" | "eco_output" | "eco_cache" => "/plain",
+            "workdir" | "volume" | "cache" | "eco_output" | "eco_cache" => "/plain",
             "stop_signal" => "SIGTERM",
             _ => "plain",
         };

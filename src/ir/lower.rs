@@ -11,16 +11,45 @@ use crate::types::{format_duration, shell};
 const BUILD: &str = "build";
 const RUNTIME: &str = "runtime";
 
+/// A base whose own USER is not root cannot install packages or create
+/// users: such a stage starts with `USER 0:0` when it has anything to RUN.
+fn root_for_setup(mut stage: Stage, default_user: u32) -> Stage {
+    let runs = stage
+        .lines
+        .iter()
+        .any(|l| matches!(l.instruction, Instruction::Run(_)));
+    if default_user != 0 && runs {
+        let root = Line::new(
+            Instruction::User("0:0".to_string()),
+            Reason::RootForSetup,
+            [],
+        );
+        stage.lines.insert(0, root);
+    }
+    stage
+}
+
 pub fn lower(image: &Image) -> Dockerfile {
     // Extra stages first: they are independent of `build`, so BuildKit runs
     // them in parallel, and the runner copies from all of them.
     let mut stages: Vec<Stage> = image
         .stages
         .iter()
-        .map(|s| build_stage(&s.name, &s.build, &[]))
+        .map(|s| {
+            root_for_setup(
+                build_stage(&s.name, &s.build, &[]),
+                s.build.base.default_user,
+            )
+        })
         .collect();
-    stages.push(build_stage(BUILD, &image.build, &image.args));
-    stages.push(runner_stage(image));
+    stages.push(root_for_setup(
+        build_stage(BUILD, &image.build, &image.args),
+        image.build.base.default_user,
+    ));
+    stages.push(root_for_setup(
+        runner_stage(image),
+        image.runner.base.default_user,
+    ));
     Dockerfile {
         image: image.name.clone(),
         stages,
@@ -333,15 +362,29 @@ fn runner_stage(image: &Image) -> Stage {
         ));
     }
     let workdir = workdir_of(&image.build);
-    out.push(Line::new(
-        Instruction::Workdir(workdir.clone()),
-        Reason::Workdir,
-        [image.build.workdir.span],
-    ));
-    copy_artifacts(&mut out, BUILD, &image.build);
+    let mut copies = Vec::new();
+    copy_artifacts(&mut copies, BUILD, &image.build);
     for stage in &image.stages {
-        copy_artifacts(&mut out, &stage.name, &stage.build);
+        copy_artifacts(&mut copies, &stage.name, &stage.build);
     }
+    // The work directory matters to the runner when something lands in it
+    // or a command may use relative paths; a site copied into a web
+    // server's directory needs none.
+    let lands_in_workdir = copies.iter().any(|line| {
+        matches!(&line.instruction, Instruction::Copy(c) if c.dest == workdir || c.dest.starts_with(&format!("{}/", workdir.trim_end_matches('/'))))
+    });
+    let command_health = runner
+        .health
+        .as_ref()
+        .is_some_and(|h| matches!(h.probe, Probe::Command(_)));
+    if lands_in_workdir || runner.cmd.is_some() || runner.entrypoint.is_some() || command_health {
+        out.push(Line::new(
+            Instruction::Workdir(workdir.clone()),
+            Reason::Workdir,
+            [image.build.workdir.span],
+        ));
+    }
+    out.extend(copies);
     let env_vars: Vec<&crate::model::EnvVar> = image
         .build
         .deps

@@ -53,6 +53,7 @@ impl Line {
 #[serde(rename_all = "kebab-case")]
 pub enum Reason {
     Pipefail,
+    RootForSetup,
     BuildPackages,
     Workdir,
     EcosystemEnv,
@@ -77,6 +78,7 @@ impl Reason {
     pub fn text(self) -> &'static str {
         match self {
             Reason::Pipefail => "a step pipes, so the stage's shell fails when any part of a pipe fails (rule 7)",
+            Reason::RootForSetup => "the base image runs as a non-root user, and installing packages or users needs root; the runner's own USER still comes last (rule 3)",
             Reason::BuildPackages => "build-time system packages first: they change least often, so manifest and source edits never re-run them (rule 1); package caches stay out of the layer (rule 5)",
             Reason::Workdir => "an absolute work directory instead of `cd` (rule 7)",
             Reason::EcosystemEnv => "the ecosystem's build environment, set before its install",

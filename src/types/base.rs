@@ -67,6 +67,10 @@ pub(super) fn base(v: &V, d: &mut Diagnostics) -> Option<Base> {
         Some(v) => uid(v, d).map(Some),
         None => Some(None),
     };
+    let default_user = match f.get("default_user") {
+        Some(v) => uid(v, d),
+        None => Some(0),
+    };
     f.finish(d);
     let mut reference = reference?;
     if let Some(Some(digest)) = digest {
@@ -80,6 +84,7 @@ pub(super) fn base(v: &V, d: &mut Diagnostics) -> Option<Base> {
         shell: shell?,
         packages: packages?,
         nonroot: nonroot?,
+        default_user: default_user?,
         interpreter,
         span: v.span,
         def_span: i.def_span,

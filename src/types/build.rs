@@ -59,7 +59,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .unwrap_or_default();
     let install = f
         .require("install", "\"pip install -r requirements.txt\"", d)
-        .map(|v| spanned_strings(v, d))
+        .map(|v| commands(v, d))
         .unwrap_or_default();
     let cache = f
         .get("cache")
@@ -69,14 +69,8 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .get("bind")
         .and_then(|v| fields::boolean(v, d))
         .unwrap_or(false);
-    let finish = f
-        .get("finish")
-        .map(|v| spanned_strings(v, d))
-        .unwrap_or_default();
-    let prune = f
-        .get("prune")
-        .map(|v| spanned_strings(v, d))
-        .unwrap_or_default();
+    let finish = f.get("finish").map(|v| commands(v, d)).unwrap_or_default();
+    let prune = f.get("prune").map(|v| commands(v, d)).unwrap_or_default();
     let needs_interpreter = f
         .get("needs_interpreter")
         .and_then(|v| fields::boolean(v, d))
@@ -236,4 +230,12 @@ pub(super) fn secret(v: &V, d: &mut Diagnostics) -> Option<Secret> {
             None
         }
     }
+}
+
+/// Ecosystem commands. Empty ones are dropped, so a template can switch a
+/// command off with an interpolation such as `"{% if prune %}...{% endif %}"`.
+fn commands(v: &V, d: &mut Diagnostics) -> Vec<Spanned<String>> {
+    let mut list = spanned_strings(v, d);
+    list.retain(|c| !c.value.trim().is_empty());
+    list
 }
