@@ -390,6 +390,18 @@ fn compile_one(spec: &Path, c: &Compilation, request: &CompileRequest) -> i32 {
         return print_stdout(&outputs[0].dockerfile);
     }
     let files = output::plan(spec, request.output, &outputs);
+    if let Some(clash) = files
+        .iter()
+        .enumerate()
+        .find(|(i, f)| files[..*i].iter().any(|g| g.path == f.path))
+    {
+        eprintln!(
+            "error: two images of `{}` would write `{}`\n  = help: give each image its own `output = \"...\"`",
+            spec.display(),
+            clash.1.path.display()
+        );
+        return EXIT_USAGE;
+    }
     if request.check {
         let diffs = output::stale(&files);
         for diff in &diffs {

@@ -376,3 +376,43 @@ fn frontend_version_from_the_spec_or_the_command_line() {
         "{new}"
     );
 }
+
+#[test]
+fn images_can_say_where_their_dockerfile_goes() {
+    let spec = "use std.debian\nimage api {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  output = \"deploy/api/Dockerfile\"\n}\nimage worker {\n  base = debian.bookworm()\n  sources = [\"worker/\"]\n}\n";
+    let dir = workspace("output-field", &[("app.imgspec", spec)]);
+    let out = run(&dir, &["compile", "app.imgspec"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        dir.join("deploy/api/Dockerfile").exists()
+            && dir.join("deploy/api/Dockerfile.dockerignore").exists()
+    );
+    assert!(dir.join("worker.Dockerfile").exists());
+    assert_eq!(
+        run(&dir, &["compile", "--check", "app.imgspec"])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    let clash = spec.replace(
+        "image worker {",
+        "image worker {\n  output = \"deploy/api/Dockerfile\"",
+    );
+    let dir = workspace("output-clash", &[("app.imgspec", &clash)]);
+    let out = run(&dir, &["compile", "app.imgspec"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("two images"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let outside = spec.replace("deploy/api/Dockerfile", "../elsewhere/Dockerfile");
+    let dir = workspace("output-outside", &[("app.imgspec", &outside)]);
+    assert_eq!(
+        run(&dir, &["compile", "app.imgspec"]).status.code(),
+        Some(1),
+        "E0111"
+    );
+}
