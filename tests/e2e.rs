@@ -27,6 +27,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::{compile_file_without_syntax, rendered, stages};
+use imgspec::compile::Output as Compiled;
+use imgspec::explain::rebuilt_from;
+use imgspec::ir::Instruction;
 use serde_json::{json, Value};
 
 /// One case at a time: cases share the engine, its BuildKit cache and the
@@ -293,7 +296,7 @@ fn run_case(case: &Case) {
     let mut images = Images::new(&[&tag, &build_tag]);
 
     // 1. Compile into a copy of the project.
-    let dir = prepare(case);
+    let (dir, output) = prepare(case);
     let dockerfile = dir.join("Dockerfile");
     let text = std::fs::read_to_string(&dockerfile).expect("generated Dockerfile");
     let stage_names: Vec<String> = stages(&text).into_iter().map(|(n, _)| n).collect();
@@ -382,6 +385,7 @@ fn run_case(case: &Case) {
     images.add(&tag);
     let source_steps = parse_steps(&source.log);
     assert_source_rebuild(case, &build_stage, &source_steps, &source.log);
+    assert_explain_is_sound(case, &output, case.source_file, &source_steps);
     serve(case, &tag, &edited_greeting, user);
 
     // 6. Edit the dependency manifest: the install re-runs, system packages do not.
@@ -393,6 +397,7 @@ fn run_case(case: &Case) {
     images.add(&tag);
     let manifest_steps = parse_steps(&manifest.log);
     assert_manifest_rebuild(case, &manifest_steps, &manifest.log);
+    assert_explain_is_sound(case, &output, case.manifest, &manifest_steps);
     serve(case, &tag, &edited_greeting, user);
     check_runner_contents(case, &tag);
 
@@ -432,7 +437,7 @@ fn step(case: &Case, what: &str) {
 
 /// Copies `tests/e2e/<case>/` to `target/e2e/<case>/` and writes the compiled
 /// Dockerfile and `Dockerfile.dockerignore` into the copy.
-fn prepare(case: &Case) -> PathBuf {
+fn prepare(case: &Case) -> (PathBuf, Compiled) {
     let src = repo_root().join("tests").join("e2e").join(case.name);
     let dir = out_root().join(case.name);
     if dir.exists() {
@@ -470,7 +475,7 @@ fn prepare(case: &Case) -> PathBuf {
     );
     write(&dir.join("Dockerfile"), &output.dockerfile);
     write(&dir.join("Dockerfile.dockerignore"), &output.dockerignore);
-    dir
+    (dir, output.clone())
 }
 
 struct Build {
@@ -792,6 +797,48 @@ enum Status {
     Cached,
     Executed,
     Unfinished,
+}
+
+/// `imgspec explain --changed` never calls a step cached that BuildKit ran
+/// again: every executed step is one explain predicted to re-run, and the
+/// steps explain calls cached were cached. (Explain may over-estimate: a
+/// COPY from a re-run stage can still be cached when the copied files came
+/// out the same.)
+fn assert_explain_is_sound(case: &Case, output: &Compiled, changed: &str, steps: &[Step]) {
+    let predicted = rebuilt_from(output, &[changed.to_string()]);
+    for (stage, first) in output.ir.stages.iter().zip(&predicted) {
+        // BuildKit numbers the instructions that make layers (RUN, COPY,
+        // WORKDIR) after FROM, which counts unless it is `scratch`.
+        let offset = if stage.from == "scratch" { 1 } else { 2 };
+        let layered = stage.lines.iter().enumerate().filter(|(_, l)| {
+            matches!(
+                l.instruction,
+                Instruction::Run(_) | Instruction::Copy(_) | Instruction::Workdir(_)
+            )
+        });
+        for (k, (position, line)) in layered.enumerate() {
+            // BuildKit reports the mkdir of a WORKDIR inconsistently (run
+            // again or cached whatever changed); RUN and COPY are compared.
+            if matches!(line.instruction, Instruction::Workdir(_)) {
+                continue;
+            }
+            let explain_reruns = first.is_some_and(|f| position >= f);
+            let index = k as u32 + offset;
+            let Some(reported) = steps
+                .iter()
+                .find(|s| s.stage == stage.name && s.index == index)
+            else {
+                continue;
+            };
+            assert!(
+                explain_reruns || reported.status != Status::Executed,
+                "{}: after editing {changed}, BuildKit ran [{} {index}] {} but explain said cached",
+                case.name,
+                stage.name,
+                reported.instruction
+            );
+        }
+    }
 }
 
 /// One Dockerfile instruction as BuildKit reported it: `#N [stage i/n] TEXT`
