@@ -341,10 +341,38 @@ impl<'p, 'd> Evaluator<'p, 'd> {
             candidates.iter().map(String::as_str),
             "names in scope",
         );
-        if let (LookupError::NoModule, Some((alias, _))) = (error, name.name.split_once('.')) {
-            if crate::stdlib::module(alias).is_some() {
+        // `pip()` for `python.pip()`: the member of an imported module.
+        let qualified: Vec<&String> = candidates
+            .iter()
+            .filter(|c| {
+                c.rsplit_once('.')
+                    .is_some_and(|(_, member)| member == name.name)
+            })
+            .collect();
+        if !qualified.is_empty() {
+            let names: Vec<String> = qualified.iter().map(|q| format!("`{q}`")).collect();
+            help = format!(
+                "did you mean {}? Members of a module are reached through it",
+                names.join(" or ")
+            );
+        }
+        let member = name.name.rsplit('.').next().unwrap_or_default();
+        let homes = crate::stdlib::modules_defining(member);
+        match (error, name.name.split_once('.')) {
+            (LookupError::NoModule, Some((alias, _))) if crate::stdlib::module(alias).is_some() => {
                 help = format!("add `use std.{alias}` at the top of the file");
             }
+            _ if qualified.is_empty() && !homes.is_empty() => {
+                let uses: Vec<String> = homes
+                    .iter()
+                    .map(|m| format!("`use std.{m}` and write `{m}.{member}`"))
+                    .collect();
+                help = format!(
+                    "`{member}` is in the standard library: add {}",
+                    uses.join(", or ")
+                );
+            }
+            _ => {}
         }
         self.diagnostics.push(
             Diagnostic::error(Code::UnknownName, name.span, message)

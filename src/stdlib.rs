@@ -31,3 +31,17 @@ pub fn module(name: &str) -> Option<&'static str> {
 pub fn names() -> impl Iterator<Item = &'static str> {
     MODULES.iter().map(|(n, _)| *n)
 }
+
+/// The standard modules that define `name`, for "did you forget a `use`?"
+/// help. Parses the modules, so it is for error paths only.
+pub fn modules_defining(name: &str) -> Vec<&'static str> {
+    MODULES
+        .iter()
+        .filter(|(_, text)| {
+            let mut ignored = crate::diagnostic::Diagnostics::default();
+            crate::syntax::parse(crate::source::FileId(0), text, &mut ignored)
+                .is_some_and(|m| m.definitions.iter().any(|d| d.name.name == name))
+        })
+        .map(|(module, _)| *module)
+        .collect()
+}

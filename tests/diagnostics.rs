@@ -226,3 +226,31 @@ fn json_output_of_every_fixture_matches_the_documented_schema() {
     }
     assert!(lines >= 35, "only {lines} diagnostics validated");
 }
+
+#[test]
+fn unknown_names_point_to_the_module_that_has_them() {
+    let help_for = |spec: &str| {
+        let loader = imgspec::loader::MemoryLoader::new().with("a.imgspec", spec);
+        let c = common::compile_with(&loader, Path::new("a.imgspec"));
+        let d = c
+            .diagnostics
+            .sorted()
+            .into_iter()
+            .find(|d| d.code == Code::UnknownName)
+            .cloned();
+        d.and_then(|d| d.help).unwrap_or_default()
+    };
+    let body = "image a {\n  base = debian.bookworm()\n  deps = [pip()]\n  sources = [\"s/\"]\n}\n";
+    assert_eq!(
+        help_for(&format!("use std.debian\n{body}")),
+        "`pip` is in the standard library: add `use std.python` and write `python.pip`"
+    );
+    assert_eq!(
+        help_for(&format!("use std.debian\nuse std.python\n{body}")),
+        "did you mean `python.pip`? Members of a module are reached through it"
+    );
+    assert_eq!(
+        help_for(body),
+        "add `use std.debian` at the top of the file"
+    );
+}
