@@ -26,8 +26,8 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && apt-get update \
     && apt-get install -y --no-install-recommends curl libpq5 \
-    && groupadd --system --gid 10001 app \
-    && useradd --system --no-log-init --uid 10001 --gid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin app
+    && groupadd --gid 10001 app \
+    && useradd --no-log-init --no-create-home --uid 10001 --gid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin app
 WORKDIR /app
 COPY --link --from=build /opt/venv /opt/venv
 COPY --link --from=build /app /app

@@ -9,8 +9,8 @@ FROM fedora:41 AS runtime
 # hadolint ignore=DL3041
 RUN dnf install -y --setopt=install_weak_deps=False --nodocs ca-certificates curl jq \
     && dnf clean all \
-    && groupadd --system --gid 10001 app \
-    && useradd --system --no-log-init --uid 10001 --gid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin app
+    && groupadd --gid 10001 app \
+    && useradd --no-log-init --no-create-home --uid 10001 --gid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin app
 WORKDIR /app
 COPY --link --from=build /app /app
 USER 10001:10001

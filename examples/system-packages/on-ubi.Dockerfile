@@ -9,8 +9,8 @@ FROM registry.access.redhat.com/ubi9/ubi-minimal:9.5 AS runtime
 # hadolint ignore=DL3041
 RUN microdnf install -y --setopt=install_weak_deps=0 --nodocs ca-certificates jq-1.6 shadow-utils \
     && microdnf clean all \
-    && groupadd --system --gid 10001 app \
-    && useradd --system --no-log-init --uid 10001 --gid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin app
+    && groupadd --gid 10001 app \
+    && useradd --no-log-init --no-create-home --uid 10001 --gid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin app
 WORKDIR /app
 COPY --link --from=build /app /app
 USER 10001:10001

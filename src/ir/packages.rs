@@ -83,8 +83,8 @@ pub fn create_user(distro: Distro, manager: PackageManager, user: User) -> Run {
         ]
     } else {
         vec![
-            format!("groupadd --system --gid {gid} app"),
-            format!("useradd --system --no-log-init --uid {uid} --gid {gid} --home-dir /nonexistent --shell /usr/sbin/nologin app"),
+            format!("groupadd --gid {gid} app"),
+            format!("useradd --no-log-init --no-create-home --uid {uid} --gid {gid} --home-dir /nonexistent --shell /usr/sbin/nologin app"),
         ]
     };
     Run {
