@@ -86,10 +86,6 @@ impl SourceMap {
             .map(|(i, f)| (FileId(i as u32), f))
     }
 
-    pub fn text(&self, span: Span) -> &str {
-        &self.file(span.file).text[span.range()]
-    }
-
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, file: FileId, offset: u32) -> (usize, usize) {
         let text = &self.file(file).text;
