@@ -60,7 +60,8 @@ enum Command {
         report: Report,
     },
     /// Show each instruction with the spec line and the rule behind it, or
-    /// with --changed, what a change to some files would rebuild.
+    /// with --changed, what a change to some files would rebuild (every
+    /// image of the file, or the one --image names).
     Explain {
         file: PathBuf,
         #[arg(long, value_name = "NAME")]
@@ -189,10 +190,13 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
                 std::slice::from_ref(&file),
                 &options,
                 &report,
-                |spec, c| match select(spec, c, image.as_deref(), true) {
+                |spec, c| match select(spec, c, image.as_deref(), false) {
                     Ok(outputs) => {
-                        let text = explain::render(outputs[0], &c.sources, &changed);
-                        print_stdout(&text)
+                        let reports: Vec<String> = outputs
+                            .iter()
+                            .map(|o| explain::render(o, &c.sources, &changed))
+                            .collect();
+                        print_stdout(&reports.join("\n"))
                     }
                     Err(code) => code,
                 },

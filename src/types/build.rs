@@ -55,7 +55,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .filter(|s| !s.is_empty() && s != ".");
     let manifests = f
         .require("manifests", "[\"requirements.txt\"]", d)
-        .map(|v| spanned_strings(v, d))
+        .map(|v| commands(v, d))
         .unwrap_or_default();
     let install = f
         .require("install", "\"pip install -r requirements.txt\"", d)
@@ -232,8 +232,9 @@ pub(super) fn secret(v: &V, d: &mut Diagnostics) -> Option<Secret> {
     }
 }
 
-/// Ecosystem commands. Empty ones are dropped, so a template can switch a
-/// command off with an interpolation such as `"{% if prune %}...{% endif %}"`.
+/// Ecosystem commands and manifests. Empty ones are dropped, so a template
+/// can switch one off with an interpolation such as
+/// `"{% if prune %}...{% endif %}"`.
 fn commands(v: &V, d: &mut Diagnostics) -> Vec<Spanned<String>> {
     let mut list = spanned_strings(v, d);
     list.retain(|c| !c.value.trim().is_empty());
