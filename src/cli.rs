@@ -168,6 +168,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
                 image: image.as_deref(),
                 check,
                 emit,
+                planned: Default::default(),
             };
             with_specs(&paths, &options, &report, |spec, c| {
                 compile_one(spec, c, &request)
@@ -224,6 +225,9 @@ struct CompileRequest<'a> {
     image: Option<&'a str>,
     check: bool,
     emit: Emit,
+    /// Files planned by the specs compiled so far, and which spec planned
+    /// each: two specs must not write one file.
+    planned: std::cell::RefCell<std::collections::HashMap<PathBuf, PathBuf>>,
 }
 
 /// The spec files named by `paths`: files as given, directories searched.
@@ -406,6 +410,21 @@ fn compile_one(spec: &Path, c: &Compilation, request: &CompileRequest) -> i32 {
         );
         return EXIT_USAGE;
     }
+    let mut planned = request.planned.borrow_mut();
+    if let Some((path, other)) = files
+        .iter()
+        .find_map(|f| planned.get(&f.path).map(|o| (&f.path, o)))
+    {
+        eprintln!(
+            "error: `{}` and `{}` would both write `{}`\n  = help: give one of them `output = \"NAME.Dockerfile\"`",
+            other.display(),
+            spec.display(),
+            path.display()
+        );
+        return EXIT_USAGE;
+    }
+    planned.extend(files.iter().map(|f| (f.path.clone(), spec.to_path_buf())));
+    drop(planned);
     if request.check {
         let diffs = output::stale(&files);
         for diff in &diffs {

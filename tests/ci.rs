@@ -416,3 +416,15 @@ fn images_can_say_where_their_dockerfile_goes() {
         "E0111"
     );
 }
+
+#[test]
+fn two_specs_may_not_write_one_file() {
+    let dir = workspace("clash", &[("a.imgspec", SPEC), ("b.imgspec", SPEC)]);
+    let out = run(&dir, &["compile"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("would both write") && err.contains("output ="),
+        "{err}"
+    );
+}

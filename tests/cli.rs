@@ -50,17 +50,17 @@ fn compile_to_stdout() {
 fn output_is_identical_across_processes() {
     let first = imgspec(&[
         "compile",
-        "examples/company/services.imgspec",
+        "examples/monorepo/services.imgspec",
         "--image",
-        "billing",
+        "orders",
         "-o",
         "-",
     ]);
     let second = imgspec(&[
         "compile",
-        "examples/company/services.imgspec",
+        "examples/monorepo/services.imgspec",
         "--image",
-        "billing",
+        "orders",
         "-o",
         "-",
     ]);

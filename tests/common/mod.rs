@@ -8,19 +8,24 @@ use imgspec::diagnostic::{render_human, ColorChoice};
 use imgspec::frontend::Frontend;
 use imgspec::loader::{FsLoader, Loader};
 
-/// Every `examples/*/*.imgspec`, sorted.
+/// Every spec under `examples/` that defines an image (template modules
+/// are left out), sorted.
 pub fn example_specs() -> Vec<PathBuf> {
-    let mut specs = Vec::new();
-    for dir in sorted_entries(Path::new("examples")) {
-        if dir.is_dir() {
-            specs.extend(
-                sorted_entries(&dir)
-                    .into_iter()
-                    .filter(|p| p.extension().is_some_and(|e| e == "imgspec")),
-            );
-        }
-    }
+    let specs = imgspec::discover::specs(Path::new("examples")).expect("list examples");
     specs
+        .into_iter()
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).expect("read example");
+            let mut ignored = imgspec::diagnostic::Diagnostics::default();
+            imgspec::syntax::parse(imgspec::source::FileId(0), &text, &mut ignored).is_some_and(
+                |m| {
+                    m.definitions
+                        .iter()
+                        .any(|d| d.kind == imgspec::syntax::ast::DefKind::Image)
+                },
+            )
+        })
+        .collect()
 }
 
 pub fn sorted_entries(dir: &Path) -> Vec<PathBuf> {

@@ -1,0 +1,6 @@
+"""The orders service: a WSGI app."""
+
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"orders\n"]
