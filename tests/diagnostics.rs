@@ -254,3 +254,31 @@ fn unknown_names_point_to_the_module_that_has_them() {
         "add `use std.debian` at the top of the file"
     );
 }
+
+#[test]
+fn syntax_errors_name_the_likely_mistake() {
+    let first = |spec: &str| {
+        let loader = imgspec::loader::MemoryLoader::new().with("a.imgspec", spec);
+        let c = common::compile_with(&loader, Path::new("a.imgspec"));
+        let d = c
+            .diagnostics
+            .sorted()
+            .first()
+            .map(|d| (*d).clone())
+            .expect("a diagnostic");
+        (d.message, d.help.unwrap_or_default(), d.labels.len())
+    };
+    let (message, help, labels) = first(
+        "use std.debian\nimage a {\n  base = debian.bookworm()\n  run {\n    cmd = [\"x\"]\n",
+    );
+    assert_eq!(message, "`{` is never closed");
+    assert_eq!(help, "add `}` where the block ends");
+    assert_eq!(labels, 2, "the end of the file and the opening brace");
+    let (_, help, _) = first("use std.python\nimage a = python.service(3.12) {}\n");
+    assert_eq!(
+        help,
+        "numbers are whole numbers; write versions as strings: \"3.12\""
+    );
+    let (_, help, _) = first("image a {\n  workdir: \"/app\"\n}\n");
+    assert!(help.starts_with("fields are set with `=`"), "{help}");
+}

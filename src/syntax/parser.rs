@@ -17,7 +17,7 @@ struct Grammar;
 /// Parses one file. On a syntax error the module is `None` and the error is
 /// in `diagnostics`; string escape errors still yield a module.
 pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Option<Module> {
-    if let Some(offset) = too_deep(text) {
+    if let Some(offset) = brackets(text).too_deep {
         diagnostics.push(
             Diagnostic::error(
                 Code::Syntax,
@@ -45,11 +45,17 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Option<
 /// exhaust the parser's stack.
 const MAX_NESTING: usize = 64;
 
-/// The offset of the first bracket nested deeper than [`MAX_NESTING`],
-/// ignoring strings and comments.
-fn too_deep(text: &str) -> Option<usize> {
+/// Brackets as a scan outside strings and comments sees them.
+struct Brackets {
+    /// The first bracket nested deeper than [`MAX_NESTING`].
+    too_deep: Option<usize>,
+    /// Brackets still open at the end of the text: offset and character.
+    unclosed: Vec<(usize, char)>,
+}
+
+fn brackets(text: &str) -> Brackets {
     let bytes = text.as_bytes();
-    let mut depth = 0usize;
+    let mut open: Vec<(usize, char)> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -64,18 +70,26 @@ fn too_deep(text: &str) -> Option<usize> {
                     i += 1;
                 }
             }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(i);
+            c @ (b'(' | b'[' | b'{') => {
+                open.push((i, c as char));
+                if open.len() > MAX_NESTING {
+                    return Brackets {
+                        too_deep: Some(i),
+                        unclosed: open,
+                    };
                 }
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => {
+                open.pop();
+            }
             _ => {}
         }
         i += 1;
     }
-    None
+    Brackets {
+        too_deep: None,
+        unclosed: open,
+    }
 }
 
 fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
@@ -103,14 +117,33 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
-    let mut d = Diagnostic::error(
+    if rest.trim().is_empty() {
+        if let Some(&(opened, bracket)) = brackets(text).unclosed.last() {
+            let close = match bracket {
+                '(' => ')',
+                '[' => ']',
+                _ => '}',
+            };
+            return Diagnostic::error(Code::Syntax, span, format!("`{bracket}` is never closed"))
+                .label("the file ends here")
+                .secondary(Span::new(file, opened..opened + 1), "opened here")
+                .help(format!(
+                    "add `{close}` where the {} ends",
+                    if bracket == '{' {
+                        "block"
+                    } else {
+                        "list or call"
+                    }
+                ));
+        }
+    }
+    Diagnostic::error(
         Code::Syntax,
         span,
         format!("expected {expected}, found {found}"),
     )
-    .label(format!("expected {expected}"));
-    d = d.help(syntax_help(&expected, rest));
-    d
+    .label(format!("expected {expected}"))
+    .help(syntax_help(&expected, rest))
 }
 
 fn describe_expected(rules: &[Rule]) -> String {
@@ -155,6 +188,15 @@ fn syntax_help(expected: &str, rest: &str) -> String {
     if rest.starts_with(':') && expected.contains('=') {
         return "fields are set with `=`, as in `workdir = \"/app\"`; `:` is for call arguments"
             .to_string();
+    }
+    let leading_number: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    if leading_number.contains('.') && leading_number.starts_with(|c: char| c.is_ascii_digit()) {
+        return format!(
+            "numbers are whole numbers; write versions as strings: \"{leading_number}\""
+        );
     }
     if expected.contains("definition") || expected.contains("`use`") {
         return "a file holds `use` lines and `base`, `ecosystem`, `template` and `image` definitions".to_string();

@@ -310,23 +310,19 @@ pub(super) fn instance<'v>(
     example: &str,
     d: &mut Diagnostics,
 ) -> Option<&'v Instance> {
-    match &v.val {
-        Val::Instance(i) if i.kind == kind => Some(i),
-        Val::Word(w) if !w.is_empty() => {
-            d.push(fields::wrong_type(
-                v,
-                &format!("a {}", kind.keyword()),
-                &format!("call it: `{w}()`"),
-            ));
-            None
-        }
-        _ => {
-            d.push(fields::wrong_type(
-                v,
-                &format!("a {}", kind.keyword()),
-                &format!("write e.g. `{example}`"),
-            ));
-            None
-        }
-    }
+    let expected = match kind {
+        DefKind::Ecosystem => "an ecosystem",
+        _ => "a base",
+    };
+    let help = match &v.val {
+        Val::Instance(i) if i.kind == kind => return Some(i),
+        Val::Word(w) if !w.is_empty() => format!("call it: `{w}()`"),
+        Val::Str(reference) if kind == DefKind::Base => format!(
+            "a base is a profiled image, not a name: use a standard one such as `{example}`, \
+             or declare `base mine() {{ ref = \"{reference}\" distro = ... libc = ... shell = ... packages = ... }}`"
+        ),
+        _ => format!("write e.g. `{example}`"),
+    };
+    d.push(fields::wrong_type(v, expected, &help));
+    None
 }
