@@ -7,8 +7,10 @@
 # Starts the engine first (idempotent). CA certificates that the host's administrator
 # added (*.crt in /usr/local/share/ca-certificates, e.g. a TLS-inspecting proxy's) are
 # trusted inside the engine's images too, unless IMGSPEC_ENGINE_EXTRA_CA already says
-# what to trust. Exits non-zero when a case fails or the engine cannot be started.
-# The report is written to target/e2e/report.md and target/e2e/report.json.
+# what to trust. After the suite, a bake check: `imgspec bake examples` writes
+# target/e2e/docker-bake.json, and `docker buildx bake --print` must parse it.
+# Exits non-zero when a case fails, the bake check fails or the engine cannot be
+# started. The report is written to target/e2e/report.md and target/e2e/report.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,5 +33,22 @@ echo "[e2e] suite took $(( $(date +%s) - started )) s"
 if [ -f target/e2e/report.md ]; then
   echo "[e2e] target/e2e/report.md:"
   cat target/e2e/report.md
+fi
+
+# Bake check, whatever the suite did: the bake file imgspec writes for every example
+# must parse for `docker buildx bake` (--print resolves it and builds nothing).
+bake_started=$(date +%s)
+bake_file=target/e2e/docker-bake.json
+bake_log=target/e2e/docker-bake.print.log
+mkdir -p target/e2e && : >"$bake_log"
+if cargo run --locked --release -q -- bake examples -o "$bake_file" \
+  && docker buildx bake -f "$bake_file" --print >/dev/null 2>"$bake_log"; then
+  echo "[e2e] bake check passed ($bake_file, $(grep -c '"context":' "$bake_file") targets)" \
+    "in $(( $(date +%s) - bake_started )) s"
+else
+  bake_status=$?
+  [ ! -s "$bake_log" ] || cat "$bake_log" >&2
+  echo "[e2e] bake check FAILED ($bake_status): imgspec bake examples, or docker buildx bake --print on $bake_file" >&2
+  [ "$status" -ne 0 ] || status=$bake_status
 fi
 exit "$status"

@@ -85,6 +85,12 @@ struct Case {
     /// Texts `GET /` must answer besides the greeting (proof that what is
     /// served is what the build made).
     page_evidence: &'static [&'static str],
+    /// `Some((image, env))`: the case's builds take `image` (a stand-in
+    /// base) with `env` added, through a named build context
+    /// (`--build-context IMAGE=docker-image://imgspec-e2e/<case>-base`); the
+    /// generated Dockerfile is built as it is. For tools that trust only
+    /// their own CA bundle, on a network that needs the engine's added CA.
+    base_env: Option<(&'static str, &'static [(&'static str, &'static str)])>,
 }
 
 /// How a service shows, by itself, which uid and gid it runs as.
@@ -126,6 +132,7 @@ echo probe-ok"#,
     ),
     identity: Identity::Answer,
     page_evidence: &[],
+    base_env: None,
 };
 
 const NODE: Case = Case {
@@ -163,6 +170,7 @@ echo probe-ok"#,
     ),
     identity: Identity::Answer,
     page_evidence: &[],
+    base_env: None,
 };
 
 const GO: Case = Case {
@@ -181,6 +189,7 @@ const GO: Case = Case {
     runner_probe: None,
     identity: Identity::Answer,
     page_evidence: &[],
+    base_env: None,
 };
 
 const RUST: Case = Case {
@@ -202,6 +211,7 @@ const RUST: Case = Case {
     runner_probe: None,
     identity: Identity::Answer,
     page_evidence: &[],
+    base_env: None,
 };
 
 const STATIC: Case = Case {
@@ -249,6 +259,118 @@ echo probe-ok"#,
     identity: Identity::CreatedFile("/tmp/nginx.pid"),
     // Markdown rendered by marked in the build stage, not raw `**marked**`.
     page_evidence: &["<strong>marked</strong>", "<h2>Built, then served</h2>"],
+    base_env: None,
+};
+
+const UV: Case = Case {
+    name: "uv",
+    spec: "service.imgspec",
+    port: 18085,
+    greeting: "hello from uv",
+    source_file: "src/greeter_uv/wsgi.py",
+    source_copy: "COPY src/ ./src/",
+    runner_copy: "COPY --link --from=build /app /app",
+    // The sync of the locked dependencies alone, from the bind-mounted
+    // manifests; the project itself is installed by the later
+    // `uv sync --locked --no-dev --no-editable`, which a source edit re-runs.
+    install: "uv sync --locked --no-dev --no-install-project",
+    system_packages: false,
+    manifest: "pyproject.toml",
+    edit_manifest: |text, nonce| format!("{text}# e2e manifest edit {nonce}\n"),
+    // With uv's cache emptied, the three locked wheels are downloaded
+    // ("Prepared"), not pytest (dev group), and the project is built from
+    // /app once its sources are in.
+    cold_log_evidence: &[
+        "Prepared 3 packages",
+        " + gunicorn==23.0.0",
+        " + humanize==4.17.0",
+        " + greeter-uv==0.1.0 (from file:///app)",
+    ],
+    // uv stays in the build stage; the venv holds the locked dependencies
+    // (not the dev group) and the project, installed, not editable, and
+    // runs it.
+    runner_probe: Some(
+        r#"set -ex
+test ! -e /opt/uv
+for t in uv uvx; do
+  if command -v "$t"; then echo "$t is in the runner"; exit 1; fi
+done
+test ! -e /opt/venv/bin/uv
+test ! -e /opt/venv/bin/pip
+if python -c 'import uv' 2>/dev/null; then echo "the uv module is in the runner"; exit 1; fi
+test "$(command -v python)" = /opt/venv/bin/python
+test "$(command -v gunicorn)" = /opt/venv/bin/gunicorn
+cd /
+site=/opt/venv/lib/python3.11/site-packages
+test "$(python -c 'import greeter_uv.wsgi as m; print(m.__file__)')" = "$site/greeter_uv/wsgi.py"
+test -d "$site/greeter_uv-0.1.0.dist-info"
+if grep -qs /app "$site"/*.pth; then echo "the project is installed editable"; exit 1; fi
+python -c 'import gunicorn, humanize'
+if python -c 'import pytest' 2>/dev/null; then echo "pytest (dev group) is in the runner"; exit 1; fi
+echo probe-ok"#,
+    ),
+    identity: Identity::Answer,
+    // The module that answers is the venv's installed copy; humanize works.
+    page_evidence: &[
+        "module=/opt/venv/lib/python3.11/site-packages/greeter_uv/wsgi.py",
+        "size=1.2 MB",
+    ],
+    base_env: None,
+};
+
+const POETRY: Case = Case {
+    name: "poetry",
+    spec: "service.imgspec",
+    port: 18086,
+    greeting: "hello from poetry",
+    source_file: "src/greeter_poetry/wsgi.py",
+    source_copy: "COPY src/ ./src/",
+    runner_copy: "COPY --link --from=build /app /app",
+    install: "poetry install --only main --no-root",
+    system_packages: false,
+    manifest: "pyproject.toml",
+    // The description is not part of poetry.lock's content-hash: the lock
+    // stays valid.
+    edit_manifest: |text, nonce| {
+        let key = "description = \"";
+        assert!(text.contains(key), "pyproject.toml has no description");
+        text.replacen(key, &format!("{key}(e2e manifest edit {nonce}) "), 1)
+    },
+    // pip installs Poetry into /opt/poetry, then Poetry the main group of
+    // the lock: three packages (not pytest, in the dev group).
+    cold_log_evidence: &[
+        "Successfully installed",
+        "Package operations: 3 installs, 0 updates, 0 removals",
+        "Installing gunicorn (23.0.0)",
+        "Installing idna (3.20)",
+    ],
+    // Poetry stays in the build stage; the venv holds the main group only.
+    runner_probe: Some(
+        r#"set -ex
+test ! -e /opt/poetry
+if command -v poetry; then echo "poetry is in the runner"; exit 1; fi
+for m in poetry poetry.core pytest; do
+  if python -c "import $m" 2>/dev/null; then echo "$m is importable in the runner"; exit 1; fi
+done
+test "$(command -v python)" = /opt/venv/bin/python
+test "$(command -v gunicorn)" = /opt/venv/bin/gunicorn
+cd /
+site=/opt/venv/lib/python3.11/site-packages
+test "$(python -c 'import idna; print(idna.__file__)')" = "$site/idna/__init__.py"
+test -f /app/src/greeter_poetry/wsgi.py
+echo probe-ok"#,
+    ),
+    identity: Identity::Answer,
+    page_evidence: &[
+        "idna=xn--bcher-kva.example",
+        "from=/opt/venv/lib/python3.11/site-packages/idna/__init__.py",
+    ],
+    // Poetry's requests trusts certifi's bundle alone, not the system store
+    // the engine adds its CA to (pip, from Debian, uses the system store).
+    base_env: Some((
+        "python:3.11-slim-bookworm",
+        &[("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")],
+    )),
 };
 
 const IGNORE: &str =
@@ -284,6 +406,18 @@ fn static_site() {
     run_case(&STATIC);
 }
 
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn uv() {
+    run_case(&UV);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn poetry() {
+    run_case(&POETRY);
+}
+
 // ------------------------------------------------------------------ the steps
 
 fn run_case(case: &Case) {
@@ -293,7 +427,8 @@ fn run_case(case: &Case) {
     let nonce = nonce();
     let tag = format!("imgspec-e2e/{}", case.name);
     let build_tag = format!("imgspec-e2e/{}-build", case.name);
-    let mut images = Images::new(&[&tag, &build_tag]);
+    let base_tag = format!("imgspec-e2e/{}-base", case.name);
+    let mut images = Images::new(&[&tag, &build_tag, &base_tag]);
 
     // 1. Compile into a copy of the project.
     let (dir, output) = prepare(case);
@@ -307,6 +442,11 @@ fn run_case(case: &Case) {
         case.name
     );
     let build_stage = stage_names[0].clone();
+
+    if let Some((base, env)) = case.base_env {
+        build_base(case, base, env, &base_tag);
+        images.add(&base_tag);
+    }
 
     // 2. Cold build: no layer cache, empty cache mounts (apt, pip, npm, go).
     step(case, "cold build");
@@ -483,6 +623,37 @@ struct Build {
     log: String,
 }
 
+/// `tag`: the stand-in `base` with `env` added (a Dockerfile on standard
+/// input, no context), which the case's builds take in place of `base`.
+fn build_base(case: &Case, base: &str, env: &[(&str, &str)], tag: &str) {
+    let mut dockerfile = format!("FROM {base}\n");
+    for (name, value) in env {
+        dockerfile.push_str(&format!("ENV {name}=\"{value}\"\n"));
+    }
+    step(
+        case,
+        &format!(
+            "base {base} with {}, as {tag}",
+            dockerfile.lines().skip(1).collect::<Vec<_>>().join("; ")
+        ),
+    );
+    let mut child = docker_cmd()
+        .args(["build", "--network=none", "-q", "-t", tag, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("docker build -");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(dockerfile.as_bytes())
+        .expect("write the Dockerfile");
+    let out = child.wait_with_output().expect("docker build -");
+    check(&out, &format!("docker build -t {tag} - ({base} with env)"));
+}
+
 /// `docker build --network=host --progress=plain`; the log is kept next to
 /// the Dockerfile. On failure: the Dockerfile and the log's tail, then panic.
 fn build(case: &Case, dir: &Path, tag: &str, extra: &[&str], label: &str) -> Build {
@@ -496,6 +667,13 @@ fn build(case: &Case, dir: &Path, tag: &str, extra: &[&str], label: &str) -> Bui
         "-t".to_string(),
         tag.to_string(),
     ];
+    if let Some((base, _)) = case.base_env {
+        args.push("--build-context".to_string());
+        args.push(format!(
+            "{base}=docker-image://imgspec-e2e/{}-base",
+            case.name
+        ));
+    }
     args.extend(extra.iter().map(|s| s.to_string()));
     args.push(dir.display().to_string());
     let started = Instant::now();
@@ -808,8 +986,14 @@ fn assert_explain_is_sound(case: &Case, output: &Compiled, changed: &str, steps:
     let predicted = rebuilt_from(output, &[changed.to_string()]);
     for (stage, first) in output.ir.stages.iter().zip(&predicted) {
         // BuildKit numbers the instructions that make layers (RUN, COPY,
-        // WORKDIR) after FROM, which counts unless it is `scratch`.
-        let offset = if stage.from == "scratch" { 1 } else { 2 };
+        // WORKDIR) after FROM, which counts unless it is `scratch` or a
+        // named build context (the case's `base_env`).
+        let from_context = case.base_env.is_some_and(|(base, _)| stage.from == base);
+        let offset = if stage.from == "scratch" || from_context {
+            1
+        } else {
+            2
+        };
         let layered = stage.lines.iter().enumerate().filter(|(_, l)| {
             matches!(
                 l.instruction,
@@ -991,7 +1175,7 @@ fn assert_manifest_rebuild(case: &Case, steps: &[Step], log: &str) {
 // ------------------------------------------------------------------ report
 
 /// Upserts this case's row in `target/e2e/report.json` and rewrites
-/// `target/e2e/report.md` from it.
+/// `target/e2e/report.md` from it: a table row per case.
 fn write_report(row: Value) {
     let json_path = out_root().join("report.json");
     let mut rows: Vec<Value> = std::fs::read_to_string(&json_path)

@@ -1,0 +1,1 @@
+"""The e2e poetry service (see wsgi.py)."""

@@ -1,0 +1,20 @@
+"""The e2e poetry service: / says who answers, with idna from the lock."""
+
+import os
+
+import idna
+
+GREETING = "hello from poetry"
+
+
+def app(environ, start_response):
+    if environ.get("PATH_INFO") == "/healthz":
+        body = b"ok\n"
+    else:
+        # idna comes from poetry.lock, installed into /opt/venv.
+        body = (
+            f"{GREETING}; uid={os.getuid()} gid={os.getgid()}"
+            f" idna={idna.encode('bücher.example').decode()} from={idna.__file__}\n"
+        ).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]

@@ -1,0 +1,1 @@
+"""The e2e uv service (see wsgi.py)."""
