@@ -168,6 +168,9 @@ pub struct Ecosystem {
     /// Manifest and lock files, relative to `dir`.
     pub manifests: Vec<Spanned<String>>,
     pub install: Vec<Spanned<String>>,
+    /// Commands that prepare the tool itself (e.g. install Poetry), run
+    /// before the manifests are copied, so manifest edits keep that layer.
+    pub setup: Vec<Spanned<String>>,
     /// Mount the manifests for the install instead of copying them; they
     /// are then copied with the sources.
     pub bind: bool,

@@ -134,6 +134,13 @@ fn build_stage(name: &str, build: &Build, args: &[crate::model::EnvVar]) -> Stag
         ));
     }
     for eco in &build.deps {
+        if !eco.setup.is_empty() {
+            let run = commands(
+                eco.setup.iter().map(|s| s.value.as_str()),
+                ecosystem_caches(eco),
+            );
+            out.push(Line::new(Instruction::Run(run), Reason::Setup, [eco.span]));
+        }
         let mut mounts = ecosystem_caches(eco);
         if eco.bind {
             mounts.extend(manifest_paths(eco).into_iter().map(|path| Mount::Bind {

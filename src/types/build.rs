@@ -69,6 +69,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .get("bind")
         .and_then(|v| fields::boolean(v, d))
         .unwrap_or(false);
+    let setup = f.get("setup").map(|v| commands(v, d)).unwrap_or_default();
     let finish = f.get("finish").map(|v| commands(v, d)).unwrap_or_default();
     let prune = f.get("prune").map(|v| commands(v, d)).unwrap_or_default();
     let needs_interpreter = f
@@ -99,6 +100,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         manifests,
         install,
         bind,
+        setup,
         finish,
         cache,
         prune,

@@ -65,7 +65,13 @@ fn build_rules(build: &Build, d: &mut Diagnostics) {
         }
     }
     for eco in &build.deps {
-        for text in eco.install.iter().chain(&eco.finish).chain(&eco.prune) {
+        for text in eco
+            .setup
+            .iter()
+            .chain(&eco.install)
+            .chain(&eco.finish)
+            .chain(&eco.prune)
+        {
             command_text(&text.value, text.span, &build.base, d);
         }
         for cache in &eco.cache {
