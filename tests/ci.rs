@@ -3,10 +3,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{compile_file, example_specs, instructions};
+use common::{compile_file, example_specs, instructions, workspace};
 use imgspec::explain::rebuilt_from;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
@@ -21,23 +21,11 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn workspace(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ci").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    for (path, contents) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, contents).expect("write");
-    }
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    dir
-}
-
 const SPEC: &str = "use std.debian\nimage app {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  run { cmd = [\"/app/src/run\"] }\n}\n";
 
 #[test]
 fn check_reports_stale_files_with_a_diff() {
-    let dir = workspace("stale", &[("app.imgspec", SPEC)]);
+    let dir = workspace("ci/stale", &[("app.imgspec", SPEC)]);
     let missing = run(&dir, &["compile", "--check", "app.imgspec"]);
     assert_eq!(missing.status.code(), Some(1), "missing files are stale");
     assert_eq!(
@@ -76,7 +64,7 @@ fn check_reports_stale_files_with_a_diff() {
 
 #[test]
 fn check_works_with_an_output_path() {
-    let dir = workspace("stale-o", &[("app.imgspec", SPEC)]);
+    let dir = workspace("ci/stale-o", &[("app.imgspec", SPEC)]);
     assert_eq!(
         run(&dir, &["compile", "app.imgspec", "-o", "build/Dockerfile"])
             .status
@@ -120,7 +108,7 @@ fn check_works_with_an_output_path() {
 fn repository_mode_compiles_everything_and_reports_the_worst() {
     let module = "use std.debian\ntemplate svc(dir: path) {\n  base = debian.bookworm()\n  sources = [\"{{ dir }}/\"]\n}\n";
     let dir = workspace(
-        "repo",
+        "ci/repo",
         &[
             ("platform/templates.imgspec", module),
             (
@@ -288,7 +276,7 @@ fn explain_agrees_with_the_emitted_order() {
 #[test]
 fn bake_file_has_a_target_per_image() {
     let spec = "use std.debian\nimage api {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  publish {\n    tags = [\"registry.example.com/api:1.0.0\"]\n    platforms = [\"linux/amd64\", \"linux/arm64\"]\n    cache = \"registry.example.com/cache/api\"\n  }\n}\nimage worker {\n  base = debian.bookworm()\n  sources = [\"worker/\"]\n}\n";
-    let dir = workspace("bake", &[("svc/app.imgspec", spec)]);
+    let dir = workspace("ci/bake", &[("svc/app.imgspec", spec)]);
     let out = run(&dir, &["bake", "-o", "-"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let bake: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
@@ -356,7 +344,7 @@ fn machine_readable_outputs() {
 #[test]
 fn frontend_version_from_the_spec_or_the_command_line() {
     let spec = "use std.debian\nimage app {\n  syntax = \"1.3\"\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  build = [\"make\", \"for f in a b; do\\n  echo $f\\ndone\"]\n}\n";
-    let dir = workspace("frontend", &[("app.imgspec", spec)]);
+    let dir = workspace("ci/frontend", &[("app.imgspec", spec)]);
     let old = text(&run(&dir, &["compile", "app.imgspec", "-o", "-"]).stdout);
     assert!(old.starts_with("# syntax=docker/dockerfile:1.3\n"), "{old}");
     assert!(!old.contains("<<") && !old.contains("--link"), "{old}");
@@ -380,7 +368,7 @@ fn frontend_version_from_the_spec_or_the_command_line() {
 #[test]
 fn images_can_say_where_their_dockerfile_goes() {
     let spec = "use std.debian\nimage api {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  output = \"deploy/api/Dockerfile\"\n}\nimage worker {\n  base = debian.bookworm()\n  sources = [\"worker/\"]\n}\n";
-    let dir = workspace("output-field", &[("app.imgspec", spec)]);
+    let dir = workspace("ci/output-field", &[("app.imgspec", spec)]);
     let out = run(&dir, &["compile", "app.imgspec"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
@@ -399,7 +387,7 @@ fn images_can_say_where_their_dockerfile_goes() {
         "image worker {",
         "image worker {\n  output = \"deploy/api/Dockerfile\"",
     );
-    let dir = workspace("output-clash", &[("app.imgspec", &clash)]);
+    let dir = workspace("ci/output-clash", &[("app.imgspec", &clash)]);
     let out = run(&dir, &["compile", "app.imgspec"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -409,7 +397,7 @@ fn images_can_say_where_their_dockerfile_goes() {
     );
 
     let outside = spec.replace("deploy/api/Dockerfile", "../elsewhere/Dockerfile");
-    let dir = workspace("output-outside", &[("app.imgspec", &outside)]);
+    let dir = workspace("ci/output-outside", &[("app.imgspec", &outside)]);
     assert_eq!(
         run(&dir, &["compile", "app.imgspec"]).status.code(),
         Some(1),
@@ -419,7 +407,7 @@ fn images_can_say_where_their_dockerfile_goes() {
 
 #[test]
 fn two_specs_may_not_write_one_file() {
-    let dir = workspace("clash", &[("a.imgspec", SPEC), ("b.imgspec", SPEC)]);
+    let dir = workspace("ci/clash", &[("a.imgspec", SPEC), ("b.imgspec", SPEC)]);
     let out = run(&dir, &["compile"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);

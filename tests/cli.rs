@@ -1,7 +1,10 @@
 //! The command line as a user meets it: outputs, files, exit codes.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::{Command, Output};
+
+use common::workspace;
 
 fn imgspec(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_imgspec"))
@@ -17,21 +20,6 @@ fn stderr(o: &Output) -> String {
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// A fresh scratch directory holding a copy of `files`.
-fn workspace(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create workspace");
-    for (path, text) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("create dirs");
-        std::fs::write(path, text).expect("write file");
-    }
-    dir
 }
 
 const ONE: &str = "use std.debian\nimage app {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  run { cmd = [\"/app/src/run\"] }\n}\n";
@@ -115,7 +103,7 @@ fn syntax_line_can_be_chosen_or_omitted() {
 
 #[test]
 fn writes_dockerfile_and_ignore_file_next_to_the_spec() {
-    let dir = workspace("default", &[("app.imgspec", ONE)]);
+    let dir = workspace("cli/default", &[("app.imgspec", ONE)]);
     let o = imgspec(&[
         "compile",
         dir.join("app.imgspec").to_str().expect("utf-8 path"),
@@ -139,7 +127,7 @@ fn writes_dockerfile_and_ignore_file_next_to_the_spec() {
 
 #[test]
 fn several_images_get_one_dockerfile_each() {
-    let dir = workspace("several", &[("svc.imgspec", TWO)]);
+    let dir = workspace("cli/several", &[("svc.imgspec", TWO)]);
     let spec = dir.join("svc.imgspec");
     let o = imgspec(&["compile", spec.to_str().expect("utf-8")]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -173,7 +161,7 @@ fn several_images_get_one_dockerfile_each() {
 
 #[test]
 fn output_directory() {
-    let dir = workspace("outdir", &[("app.imgspec", ONE)]);
+    let dir = workspace("cli/outdir", &[("app.imgspec", ONE)]);
     let out = dir.join("build/");
     let o = imgspec(&[
         "compile",
@@ -188,7 +176,7 @@ fn output_directory() {
 #[test]
 fn errors_exit_1_and_write_nothing() {
     let dir = workspace(
-        "broken",
+        "cli/broken",
         &[
             ("app.imgspec", BROKEN),
             ("Dockerfile", "previous content\n"),
@@ -215,7 +203,7 @@ fn errors_exit_1_and_write_nothing() {
 #[test]
 fn io_failure_leaves_no_partial_output() {
     // The output "directory" is a file, so it cannot be created.
-    let dir = workspace("blocked", &[("svc.imgspec", TWO), ("out", "a file")]);
+    let dir = workspace("cli/blocked", &[("svc.imgspec", TWO), ("out", "a file")]);
     let o = imgspec(&[
         "compile",
         dir.join("svc.imgspec").to_str().expect("utf-8"),
@@ -235,7 +223,7 @@ fn io_failure_leaves_no_partial_output() {
 
 #[test]
 fn usage_and_missing_files_exit_2() {
-    let empty = workspace("empty", &[]);
+    let empty = workspace("cli/empty", &[]);
     let none_found = Command::new(env!("CARGO_BIN_EXE_imgspec"))
         .arg("compile")
         .current_dir(&empty)
@@ -255,7 +243,10 @@ fn usage_and_missing_files_exit_2() {
 
 #[test]
 fn check_reports_the_worst_result() {
-    let dir = workspace("check", &[("good.imgspec", ONE), ("bad.imgspec", BROKEN)]);
+    let dir = workspace(
+        "cli/check",
+        &[("good.imgspec", ONE), ("bad.imgspec", BROKEN)],
+    );
     let good = dir.join("good.imgspec");
     let bad = dir.join("bad.imgspec");
     assert_eq!(
@@ -275,7 +266,7 @@ fn check_reports_the_worst_result() {
 
 #[test]
 fn json_diagnostics() {
-    let dir = workspace("json", &[("bad.imgspec", BROKEN)]);
+    let dir = workspace("cli/json", &[("bad.imgspec", BROKEN)]);
     let o = imgspec(&[
         "check",
         "--message-format",
@@ -296,7 +287,7 @@ fn json_diagnostics() {
 
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
-    let dir = workspace("color", &[("bad.imgspec", BROKEN)]);
+    let dir = workspace("cli/color", &[("bad.imgspec", BROKEN)]);
     let spec = dir.join("bad.imgspec");
     let plain = imgspec(&["check", spec.to_str().expect("utf-8")]);
     assert!(

@@ -28,6 +28,20 @@ pub fn example_specs() -> Vec<PathBuf> {
         .collect()
 }
 
+/// A fresh scratch directory under the cargo target's temporary directory
+/// (`name` may have a group prefix, e.g. `cli/default`), holding `files`.
+pub fn workspace(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create workspace");
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("create dirs");
+        std::fs::write(path, text).expect("write file");
+    }
+    dir
+}
+
 pub fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
