@@ -22,6 +22,9 @@ pub struct PlannedFile {
 pub fn plan(spec: &Path, target: Option<&Path>, outputs: &[&Output]) -> Vec<PlannedFile> {
     let spec_dir = spec.parent().map(Path::to_path_buf).unwrap_or_default();
     let several = outputs.len() > 1;
+    // Whether `-o` names a directory: decided once, not per image.
+    let target_dir =
+        target.filter(|path| several || path.is_dir() || path.to_string_lossy().ends_with('/'));
     let mut files = Vec::new();
     for o in outputs {
         let default_name = if several {
@@ -29,12 +32,10 @@ pub fn plan(spec: &Path, target: Option<&Path>, outputs: &[&Output]) -> Vec<Plan
         } else {
             "Dockerfile".to_string()
         };
-        let dockerfile = match target {
-            Some(path) if several || path.is_dir() || path.to_string_lossy().ends_with('/') => {
-                path.join(&default_name)
-            }
-            Some(path) => path.to_path_buf(),
-            None => match &o.path {
+        let dockerfile = match (target_dir, target) {
+            (Some(dir), _) => dir.join(&default_name),
+            (None, Some(path)) => path.to_path_buf(),
+            (None, None) => match &o.path {
                 Some(relative) => spec_dir.join(relative),
                 None => spec_dir.join(&default_name),
             },
