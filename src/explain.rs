@@ -78,23 +78,22 @@ pub fn rebuilt_from(output: &Output, changed: &[String]) -> Vec<Option<usize>> {
         .map(|c| c.trim_start_matches("./"))
         .filter(|c| !ignored.iter().any(|g| g.is_match(c)))
         .collect();
-    let mut result: Vec<Option<usize>> = Vec::new();
-    for stage in &output.ir.stages {
-        let invalidated_stages: Vec<&str> = output
-            .ir
-            .stages
-            .iter()
-            .zip(&result)
-            .filter(|(_, r)| r.is_some())
-            .map(|(s, _)| s.name.as_str())
-            .collect();
-        let first = stage
-            .lines
-            .iter()
-            .position(|line| reads_changed(&line.instruction, &changed, &invalidated_stages));
-        result.push(first);
-    }
-    result
+    let mut rebuilt_stages: Vec<&str> = Vec::new();
+    output
+        .ir
+        .stages
+        .iter()
+        .map(|stage| {
+            let first = stage
+                .lines
+                .iter()
+                .position(|line| reads_changed(&line.instruction, &changed, &rebuilt_stages));
+            if first.is_some() {
+                rebuilt_stages.push(&stage.name);
+            }
+            first
+        })
+        .collect()
 }
 
 /// Whether an instruction's inputs include a changed context path or a
