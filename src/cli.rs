@@ -91,7 +91,8 @@ enum Command {
 #[derive(clap::Args, Debug)]
 struct Target {
     /// Dockerfile frontend: `1.N` (from 1.2) for the `# syntax=` line, or
-    /// `none`. Overrides the spec's `syntax`; the default is 1.7.
+    /// `none`. Overrides the spec's `syntax`; the default is the builder's
+    /// built-in frontend (no `# syntax=` line).
     #[arg(long, value_name = "VERSION|none", value_parser = Frontend::parse)]
     syntax: Option<Frontend>,
 }

@@ -12,7 +12,8 @@ use crate::{eval, ir, opt, resolve, types};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Overrides each image's own `syntax`; without either, 1.7.
+    /// Overrides each image's own `syntax`; without either, the builder's
+    /// built-in frontend.
     pub frontend: Option<Frontend>,
 }
 

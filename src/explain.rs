@@ -84,10 +84,15 @@ pub fn rebuilt_from(output: &Output, changed: &[String]) -> Vec<Option<usize>> {
         .stages
         .iter()
         .map(|stage| {
-            let first = stage
-                .lines
-                .iter()
-                .position(|line| reads_changed(&line.instruction, &changed, &rebuilt_stages));
+            // A stage built on a rebuilt stage is rebuilt whole.
+            let first = if rebuilt_stages.contains(&stage.from.as_str()) {
+                Some(0)
+            } else {
+                stage
+                    .lines
+                    .iter()
+                    .position(|line| reads_changed(&line.instruction, &changed, &rebuilt_stages))
+            };
             if first.is_some() {
                 rebuilt_stages.push(&stage.name);
             }

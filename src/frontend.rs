@@ -15,13 +15,19 @@ pub struct Frontend {
     pub link: bool,
 }
 
+/// Without a `syntax` setting, the builder's built-in frontend: no
+/// `# syntax=` line, so a build never pulls a frontend image first (and
+/// never fails on a builder that cannot reach its registry). Every Docker
+/// Engine since 23.0 builds with BuildKit and a built-in frontend that has
+/// what imgspec writes: cache, secret and bind mounts, heredocs, `COPY
+/// --link`.
 impl Default for Frontend {
     fn default() -> Frontend {
-        Frontend::parse("1.7").unwrap_or(Frontend {
+        Frontend {
             syntax: None,
             heredocs: true,
             link: true,
-        })
+        }
     }
 }
 

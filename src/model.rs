@@ -178,10 +178,19 @@ pub struct Ecosystem {
     pub finish: Vec<Spanned<String>>,
     /// Cache directories mounted during install and build steps.
     pub cache: Vec<Spanned<String>>,
-    /// Commands run after the build, before the runner takes its files.
+    /// Commands that install the production dependencies alone, in a
+    /// stage of their own beside the full install; the runner takes the
+    /// output from there.
+    pub production: Vec<Spanned<String>>,
+    /// Commands that remove development dependencies from a copy of the
+    /// full install (when there is no `production` install).
     pub prune: Vec<Spanned<String>>,
-    /// What the runner copies from the build stage (absolute path).
-    pub output: Option<Spanned<String>>,
+    /// The dependencies the runner copies from the dependency stage:
+    /// absolute paths, or paths relative to `dir` under the work directory.
+    pub output: Vec<Spanned<String>>,
+    /// Where `finish` installs the project itself (absolute): copied from
+    /// the build stage after the dependencies, as its own layer.
+    pub project: Option<Spanned<String>>,
     pub build_env: Vec<EnvVar>,
     pub runtime_env: Vec<EnvVar>,
     pub linkage: Linkage,

@@ -164,9 +164,10 @@ fn explain_names_spec_lines_and_rules() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let report = text(&out.stdout);
     assert!(
-        report.contains("stage `build` from python:3.12-slim-bookworm"),
+        report.contains("stage `deps` from python:3.12-slim-bookworm"),
         "{report}"
     );
+    assert!(report.contains("stage `build` from deps"), "{report}");
     assert!(
         report.contains("from: examples/python-api/api.imgspec:"),
         "{report}"
@@ -315,7 +316,9 @@ fn machine_readable_outputs() {
     );
     assert_eq!(ir.status.code(), Some(0), "{}", text(&ir.stderr));
     let ir: serde_json::Value = serde_json::from_slice(&ir.stdout).expect("IR JSON");
-    assert_eq!(ir[0]["stages"][1]["name"], "runtime");
+    let stages = ir[0]["stages"].as_array().expect("stages");
+    let names: Vec<&str> = stages.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names, ["deps", "build", "runtime"]);
 
     let sarif = run(
         Path::new("."),

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{compile_file, example_specs, rendered, stages};
+use imgspec::ir::{Dockerfile, Instruction, Line, Reason, Stage};
 
 fn snapshot_name(spec: &std::path::Path, image: &str) -> String {
     let dir = spec
@@ -71,106 +72,110 @@ fn runner_user_is_numeric_and_not_root() {
     }
 }
 
-/// The commands that install dependencies, for every stdlib ecosystem.
-const INSTALLS: &[&str] = &[
-    "pip install",
-    "npm ci",
-    "go mod download",
-    "uv sync",
-    "poetry install",
-    "yarn install",
-    "pnpm install",
-    "dependency:go-offline",
-    "gradlew",
-    "cargo build",
-    "bundle install",
-    "composer install",
-    "dotnet restore",
-];
-
-/// What may be copied before the install: manifests and lock files only.
-fn is_manifest(path: &str) -> bool {
-    let name = path
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(path);
-    matches!(
-        name,
-        "package.json"
-            | "package-lock.json"
-            | "yarn.lock"
-            | ".yarnrc.yml"
-            | "releases"
-            | "pnpm-lock.yaml"
-            | "go.mod"
-            | "go.sum"
-            | "pyproject.toml"
-            | "poetry.lock"
-            | "uv.lock"
-            | "pom.xml"
-            | "gradlew"
-            | "gradle"
-            | "settings.gradle"
-            | "build.gradle"
-            | "settings.gradle.kts"
-            | "build.gradle.kts"
-            | "Cargo.toml"
-            | "Cargo.lock"
-            | "Gemfile"
-            | "Gemfile.lock"
-            | "composer.json"
-            | "composer.lock"
-    ) || name.starts_with("requirements")
-        || name.ends_with(".csproj")
+/// The stages a stage is built on, itself first (`FROM deps AS build`).
+fn ancestry<'a>(ir: &'a Dockerfile, stage: &'a Stage) -> Vec<&'a Stage> {
+    let mut chain = vec![stage];
+    let mut from = &stage.from;
+    while let Some(parent) = ir.stages.iter().find(|s| &s.name == from) {
+        chain.push(parent);
+        from = &parent.from;
+    }
+    chain
 }
 
+fn copies_from_context(stage: &Stage) -> impl Iterator<Item = &Line> {
+    stage
+        .lines
+        .iter()
+        .filter(|l| matches!(&l.instruction, Instruction::Copy(c) if c.from.is_none()))
+}
+
+/// Rule 1 across stages: every dependency install runs in a stage whose
+/// whole ancestry copied manifests and nothing else from the context.
 #[test]
-fn manifests_are_installed_before_sources_are_copied() {
+fn dependency_installs_never_see_the_sources() {
     let mut checked = 0;
     for spec in example_specs() {
         for output in compile_file(&spec).outputs {
-            for (stage, instructions) in stages(&output.dockerfile) {
-                if stage == "runtime" {
+            let ir = &output.ir;
+            for stage in &ir.stages {
+                let installs = stage.lines.iter().any(|l| {
+                    l.why
+                        .iter()
+                        .any(|r| matches!(r, Reason::Install | Reason::Production | Reason::Prune))
+                });
+                if !installs {
                     continue;
                 }
-                let is_install = |(k, v): &(String, String)| {
-                    k == "RUN" && INSTALLS.iter().any(|i| v.contains(i))
-                };
-                let Some(install) = instructions.iter().position(is_install) else {
-                    continue;
-                };
-                for (keyword, rest) in &instructions[..install] {
-                    if keyword == "COPY" {
-                        let words: Vec<&str> = rest
-                            .split_whitespace()
-                            .filter(|w| !w.starts_with("--"))
-                            .collect();
-                        let sources = &words[..words.len() - 1];
+                for ancestor in ancestry(ir, stage) {
+                    for line in copies_from_context(ancestor) {
                         assert!(
-                            sources.iter().all(|s| is_manifest(s)),
-                            "{} ({stage}): {rest:?} is copied before the install:\n{}",
+                            line.why.contains(&Reason::Manifests),
+                            "{} ({}): {:?} is in the ancestry of a dependency install:\n{}",
                             output.image,
+                            stage.name,
+                            line.instruction,
                             output.dockerfile
                         );
                     }
                 }
-                let after = instructions[install + 1..]
-                    .iter()
-                    .filter(|(k, _)| k == "COPY")
-                    .count();
-                assert!(
-                    after >= 1,
-                    "{} ({stage}): no sources after the install",
-                    output.image
-                );
                 checked += 1;
+            }
+            // The sources still arrive, after the install, in the build.
+            if ir.stages.iter().any(|s| s.name == "deps") {
+                let build = ir.stages.iter().find(|s| s.name == "build").expect("build");
+                assert_eq!(build.from, "deps", "{}", output.image);
             }
         }
     }
     assert!(
         checked >= 15,
         "only {checked} stages had a dependency install"
+    );
+}
+
+/// In the runner, dependencies come from stages that never saw a source,
+/// before anything that does: a source edit neither rebuilds nor re-ships
+/// them.
+#[test]
+fn the_runner_copies_dependencies_from_stages_without_sources() {
+    let mut checked = 0;
+    for spec in example_specs() {
+        for output in compile_file(&spec).outputs {
+            let ir = &output.ir;
+            let runner = ir.stages.last().expect("runner");
+            let mut seen_application = false;
+            for line in &runner.lines {
+                let Instruction::Copy(copy) = &line.instruction else {
+                    continue;
+                };
+                if !line.why.contains(&Reason::Dependencies) {
+                    seen_application = true;
+                    continue;
+                }
+                assert!(
+                    !seen_application,
+                    "{}: dependencies copied after the application:\n{}",
+                    output.image, output.dockerfile
+                );
+                let from = copy.from.as_deref().expect("a stage");
+                let stage = ir.stages.iter().find(|s| s.name == from).expect("stage");
+                for ancestor in ancestry(ir, stage) {
+                    assert!(
+                        copies_from_context(ancestor).all(|l| l.why.contains(&Reason::Manifests)),
+                        "{}: `{}` copies dependencies from `{from}`, which sees sources:\n{}",
+                        output.image,
+                        copy.sources.join(" "),
+                        output.dockerfile
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 12,
+        "only {checked} dependency copies into runners"
     );
 }
 

@@ -57,6 +57,9 @@ codes! {
     ForbiddenCommand = "E0115", "a step uses `cd` or `sudo`, which the Dockerfile expresses otherwise";
     MissingHealthTool = "E0116", "an HTTP health check needs curl or wget in the runner";
     InterpreterMismatch = "E0117", "the runner lacks the interpreter version an ecosystem's output was built for";
+    AmbiguousWorkdir = "E0118", "dependencies and build results share the work directory, and no artifacts say which the runner takes";
+    ArtifactOverDependencies = "E0119", "an artifact copies dependencies the runner already takes from their own stage";
+    ArtifactCollision = "E0120", "two artifacts are copied to the same path in the runner";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
 }

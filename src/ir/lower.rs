@@ -32,22 +32,20 @@ fn root_for_setup(mut stage: Stage, default_user: u32) -> Stage {
 pub fn lower(image: &Image) -> Dockerfile {
     // Extra stages first: they are independent of `build`, so BuildKit runs
     // them in parallel, and the runner copies from all of them.
-    let mut stages: Vec<Stage> = image
-        .stages
-        .iter()
-        .map(|s| {
-            root_for_setup(
-                build_stage(&s.name, &s.build, &[]),
-                s.build.base.default_user,
-            )
-        })
-        .collect();
+    let mut stages: Vec<Stage> = Vec::new();
+    let mut layouts = Vec::new();
+    for s in &image.stages {
+        // The runner takes an extra stage's artifacts and nothing else:
+        // its dependencies stay behind.
+        let mut layout = build_stages(&mut stages, &s.name, &s.build, &[], false);
+        layout.dependencies.clear();
+        layout.projects.clear();
+        layouts.push(layout);
+    }
+    let main = build_stages(&mut stages, BUILD, &image.build, &image.args, true);
+    layouts.insert(0, main);
     stages.push(root_for_setup(
-        build_stage(BUILD, &image.build, &image.args),
-        image.build.base.default_user,
-    ));
-    stages.push(root_for_setup(
-        runner_stage(image),
+        runner_stage(image, &layouts),
         image.runner.base.default_user,
     ));
     Dockerfile {
@@ -55,6 +53,297 @@ pub fn lower(image: &Image) -> Dockerfile {
         stages,
         ignore: ignore_lines(image),
     }
+}
+
+/// Whether imgspec names one of its own stages `name`, so a user's extra
+/// stage may not.
+pub fn reserved_stage_name(name: &str) -> bool {
+    matches!(name, "build" | "runtime" | "setup" | "deps" | "prod-deps")
+        || name.ends_with("-setup")
+        || name.ends_with("-deps")
+}
+
+/// Where the stages of one build left what the runner takes.
+struct Layout {
+    /// The build stage's name (`build`, or the extra stage's).
+    stage: String,
+    /// Dependency outputs: (stage, absolute path, spans), copied into the
+    /// runner before anything the sources produce.
+    dependencies: Vec<(String, String, Vec<Span>)>,
+    /// Projects installed by `finish`, copied after the dependencies.
+    projects: Vec<(String, Vec<Span>)>,
+}
+
+/// The stages of one build: its dependencies in a stage that never sees
+/// the sources (`deps`), production dependencies in their own (`prod-deps`),
+/// and the build itself on top of `deps`. A build without ecosystems is one
+/// stage.
+fn build_stages(
+    stages: &mut Vec<Stage>,
+    name: &str,
+    build: &Build,
+    args: &[crate::model::EnvVar],
+    feeds_runner: bool,
+) -> Layout {
+    let default_user = build.base.default_user;
+    let workdir = workdir_of(build);
+    let prefix = |role: &str| {
+        if name == BUILD {
+            role.to_string()
+        } else {
+            format!("{name}-{role}")
+        }
+    };
+    let mut layout = Layout {
+        stage: name.to_string(),
+        dependencies: Vec::new(),
+        projects: Vec::new(),
+    };
+    let setup = setup_lines(build, &workdir);
+    let from_base = build.base.reference.render();
+    let shell = build.base.shell.path().map(str::to_string);
+    let stage = |name: String, from: String, lines: Vec<Line>| {
+        root_for_setup(
+            Stage {
+                name,
+                from,
+                shell: shell.clone(),
+                lines,
+            },
+            default_user,
+        )
+    };
+    if build.deps.is_empty() {
+        let mut lines = setup;
+        lines.extend(source_lines(build, &workdir, args));
+        stages.push(stage(name.to_string(), from_base, lines));
+        return layout;
+    }
+    // Production installs share the setup with the full install: then the
+    // setup is a stage of its own that both start from.
+    let productions: Vec<&Ecosystem> = build
+        .deps
+        .iter()
+        .filter(|e| feeds_runner && !e.production.is_empty() && !e.output.is_empty())
+        .collect();
+    let deps_name = prefix("deps");
+    let mut deps_lines = Vec::new();
+    let deps_from = if productions.is_empty() {
+        deps_lines = setup;
+        from_base.clone()
+    } else {
+        stages.push(stage(prefix("setup"), from_base.clone(), setup));
+        prefix("setup")
+    };
+    for eco in &build.deps {
+        deps_lines.extend(install_lines(eco, &workdir, &eco.install, Reason::Install));
+    }
+    stages.push(stage(deps_name.clone(), deps_from.clone(), deps_lines));
+
+    let numbered = |i: usize, count: usize| {
+        if count > 1 {
+            format!("{}-{}", prefix("prod-deps"), i + 1)
+        } else {
+            prefix("prod-deps")
+        }
+    };
+    let pruned: Vec<&Ecosystem> = build
+        .deps
+        .iter()
+        .filter(|e| {
+            feeds_runner && e.production.is_empty() && !e.prune.is_empty() && !e.output.is_empty()
+        })
+        .collect();
+    let count = productions.len() + pruned.len();
+    let mut made = 0;
+    for eco in &build.deps {
+        let from_stage = if productions.iter().any(|p| std::ptr::eq(*p, eco)) {
+            let prod = numbered(made, count);
+            made += 1;
+            let lines = install_lines(eco, &workdir, &eco.production, Reason::Production);
+            stages.push(stage(prod.clone(), deps_from.clone(), lines));
+            prod
+        } else if pruned.iter().any(|p| std::ptr::eq(*p, eco)) {
+            // A prune works on a copy of the full install, never after the
+            // build: a source edit does not re-run it.
+            let prod = numbered(made, count);
+            made += 1;
+            let run = commands(
+                eco.prune.iter().map(|s| s.value.as_str()),
+                ecosystem_caches(eco),
+            );
+            let mut lines = Vec::new();
+            in_dir(
+                &mut lines,
+                &workdir,
+                eco.dir.as_deref(),
+                run,
+                Reason::Prune,
+                eco.span,
+            );
+            stages.push(stage(prod.clone(), deps_name.clone(), lines));
+            prod
+        } else {
+            deps_name.clone()
+        };
+        for output in &eco.output {
+            layout.dependencies.push((
+                from_stage.clone(),
+                output_path(&workdir, eco, &output.value),
+                vec![output.span, eco.span],
+            ));
+        }
+        if let Some(project) = &eco.project {
+            layout
+                .projects
+                .push((project.value.clone(), vec![project.span, eco.span]));
+        }
+    }
+    let lines = source_lines(build, &workdir, args);
+    stages.push(Stage {
+        name: name.to_string(),
+        from: deps_name,
+        shell: shell.clone(),
+        lines,
+    });
+    layout
+}
+
+/// Build packages, the work directory, the ecosystems' build environment
+/// and their own tools: what every stage of a build starts with.
+fn setup_lines(build: &Build, workdir: &str) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::new();
+    let package_spans = build.packages.iter().map(|p| p.span);
+    out.extend(
+        install(build.base.packages, &build.packages)
+            .map(|run| Line::new(Instruction::Run(run), Reason::BuildPackages, package_spans)),
+    );
+    out.push(Line::new(
+        Instruction::Workdir(workdir.to_string()),
+        Reason::Workdir,
+        [build.workdir.span],
+    ));
+    let build_env: Vec<(String, String)> = build
+        .deps
+        .iter()
+        .flat_map(|e| {
+            e.build_env
+                .iter()
+                .map(|v| (v.name.clone(), v.value.clone()))
+        })
+        .collect();
+    if !build_env.is_empty() {
+        let spans = build.deps.iter().map(|e| e.span);
+        out.push(Line::new(
+            Instruction::Env(build_env),
+            Reason::EcosystemEnv,
+            spans,
+        ));
+    }
+    for eco in &build.deps {
+        if !eco.setup.is_empty() {
+            let run = commands(
+                eco.setup.iter().map(|s| s.value.as_str()),
+                ecosystem_caches(eco),
+            );
+            out.push(Line::new(Instruction::Run(run), Reason::Setup, [eco.span]));
+        }
+    }
+    out
+}
+
+/// An ecosystem's manifests copied alone (or bind-mounted), then `install`
+/// run with its caches.
+fn install_lines(
+    eco: &Ecosystem,
+    workdir: &str,
+    install: &[crate::model::Spanned<String>],
+    reason: Reason,
+) -> Vec<Line> {
+    let mut out = Vec::new();
+    let mut mounts = ecosystem_caches(eco);
+    if eco.bind {
+        mounts.extend(manifest_paths(eco).into_iter().map(|path| Mount::Bind {
+            target: subdir(workdir, &path),
+            source: path,
+        }));
+    } else {
+        let spans: Vec<Span> = eco.manifests.iter().map(|m| m.span).collect();
+        out.extend(copies(&manifest_paths(eco), Reason::Manifests, &spans));
+    }
+    let run = commands(install.iter().map(|s| s.value.as_str()), mounts);
+    in_dir(&mut out, workdir, eco.dir.as_deref(), run, reason, eco.span);
+    out
+}
+
+/// The sources, the ecosystems' finishing steps, the build arguments and
+/// the build steps: the part of a build that a source edit re-runs.
+fn source_lines(build: &Build, workdir: &str, args: &[crate::model::EnvVar]) -> Vec<Line> {
+    let mut out = Vec::new();
+    // Bind-mounted manifests are not in the tree yet: they come with the sources.
+    let mut sources: Vec<String> = build
+        .deps
+        .iter()
+        .filter(|e| e.bind)
+        .flat_map(manifest_paths)
+        .collect();
+    sources.extend(build.sources.iter().map(|s| s.value.clone()));
+    let source_spans: Vec<Span> = build.sources.iter().map(|s| s.span).collect();
+    out.extend(copies(&sources, Reason::Sources, &source_spans));
+    for eco in &build.deps {
+        if !eco.finish.is_empty() {
+            let run = commands(
+                eco.finish.iter().map(|s| s.value.as_str()),
+                ecosystem_caches(eco),
+            );
+            in_dir(
+                &mut out,
+                workdir,
+                eco.dir.as_deref(),
+                run,
+                Reason::Finish,
+                eco.span,
+            );
+        }
+    }
+    if !args.is_empty() {
+        let pairs = args
+            .iter()
+            .map(|a| (a.name.clone(), a.value.clone()))
+            .collect();
+        out.push(Line::new(
+            Instruction::Arg(pairs),
+            Reason::Args,
+            args.iter().map(|a| a.span),
+        ));
+    }
+    let dep_caches: Vec<Mount> = build.deps.iter().flat_map(ecosystem_caches).collect();
+    for step in &build.steps {
+        let run = build_step(step, &dep_caches);
+        in_dir(
+            &mut out,
+            workdir,
+            step.dir.as_deref(),
+            run,
+            Reason::BuildStep,
+            step.span,
+        );
+    }
+    out
+}
+
+/// An ecosystem output as an absolute path: relative ones are under the
+/// ecosystem's directory in the work directory.
+pub fn output_path(workdir: &str, eco: &Ecosystem, output: &str) -> String {
+    if output.starts_with('/') {
+        return output.trim_end_matches('/').to_string();
+    }
+    let base = match &eco.dir {
+        Some(dir) => subdir(workdir, dir),
+        None => workdir.to_string(),
+    };
+    let output = output.trim_start_matches("./").trim_end_matches('/');
+    format!("{}/{output}", base.trim_end_matches('/'))
 }
 
 fn workdir_of(build: &Build) -> String {
@@ -99,135 +388,6 @@ fn in_dir(
             Reason::Workdir,
             [],
         ));
-    }
-}
-
-fn build_stage(name: &str, build: &Build, args: &[crate::model::EnvVar]) -> Stage {
-    let mut out: Vec<Line> = Vec::new();
-    let package_spans = build.packages.iter().map(|p| p.span);
-    out.extend(
-        install(build.base.packages, &build.packages)
-            .map(|run| Line::new(Instruction::Run(run), Reason::BuildPackages, package_spans)),
-    );
-    let workdir = workdir_of(build);
-    out.push(Line::new(
-        Instruction::Workdir(workdir.clone()),
-        Reason::Workdir,
-        [build.workdir.span],
-    ));
-
-    let build_env: Vec<(String, String)> = build
-        .deps
-        .iter()
-        .flat_map(|e| {
-            e.build_env
-                .iter()
-                .map(|v| (v.name.clone(), v.value.clone()))
-        })
-        .collect();
-    if !build_env.is_empty() {
-        let spans = build.deps.iter().map(|e| e.span);
-        out.push(Line::new(
-            Instruction::Env(build_env),
-            Reason::EcosystemEnv,
-            spans,
-        ));
-    }
-    for eco in &build.deps {
-        if !eco.setup.is_empty() {
-            let run = commands(
-                eco.setup.iter().map(|s| s.value.as_str()),
-                ecosystem_caches(eco),
-            );
-            out.push(Line::new(Instruction::Run(run), Reason::Setup, [eco.span]));
-        }
-        let mut mounts = ecosystem_caches(eco);
-        if eco.bind {
-            mounts.extend(manifest_paths(eco).into_iter().map(|path| Mount::Bind {
-                target: subdir(&workdir, &path),
-                source: path,
-            }));
-        } else {
-            let spans: Vec<Span> = eco.manifests.iter().map(|m| m.span).collect();
-            out.extend(copies(&manifest_paths(eco), Reason::Manifests, &spans));
-        }
-        let run = commands(eco.install.iter().map(|s| s.value.as_str()), mounts);
-        in_dir(
-            &mut out,
-            &workdir,
-            eco.dir.as_deref(),
-            run,
-            Reason::Install,
-            eco.span,
-        );
-    }
-    // Bind-mounted manifests are not in the tree yet: they come with the sources.
-    let mut sources: Vec<String> = build
-        .deps
-        .iter()
-        .filter(|e| e.bind)
-        .flat_map(manifest_paths)
-        .collect();
-    sources.extend(build.sources.iter().map(|s| s.value.clone()));
-    let source_spans: Vec<Span> = build.sources.iter().map(|s| s.span).collect();
-    out.extend(copies(&sources, Reason::Sources, &source_spans));
-    for eco in &build.deps {
-        if !eco.finish.is_empty() {
-            let run = commands(
-                eco.finish.iter().map(|s| s.value.as_str()),
-                ecosystem_caches(eco),
-            );
-            in_dir(
-                &mut out,
-                &workdir,
-                eco.dir.as_deref(),
-                run,
-                Reason::Finish,
-                eco.span,
-            );
-        }
-    }
-    if !args.is_empty() {
-        let pairs = args
-            .iter()
-            .map(|a| (a.name.clone(), a.value.clone()))
-            .collect();
-        out.push(Line::new(
-            Instruction::Arg(pairs),
-            Reason::Args,
-            args.iter().map(|a| a.span),
-        ));
-    }
-    let dep_caches: Vec<Mount> = build.deps.iter().flat_map(ecosystem_caches).collect();
-    for step in &build.steps {
-        let run = build_step(step, &dep_caches);
-        in_dir(
-            &mut out,
-            &workdir,
-            step.dir.as_deref(),
-            run,
-            Reason::BuildStep,
-            step.span,
-        );
-    }
-    for eco in &build.deps {
-        if !eco.prune.is_empty() {
-            let run = commands(eco.prune.iter().map(|s| s.value.as_str()), Vec::new());
-            in_dir(
-                &mut out,
-                &workdir,
-                eco.dir.as_deref(),
-                run,
-                Reason::Prune,
-                eco.span,
-            );
-        }
-    }
-    Stage {
-        name: name.to_string(),
-        from: build.base.reference.render(),
-        shell: build.base.shell.path().map(str::to_string),
-        lines: out,
     }
 }
 
@@ -339,7 +499,7 @@ fn copies(paths: &[String], reason: Reason, spans: &[Span]) -> Vec<Line> {
         .collect()
 }
 
-fn runner_stage(image: &Image) -> Stage {
+fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
     let runner = &image.runner;
     let base = &runner.base;
     let mut out: Vec<Line> = Vec::new();
@@ -369,16 +529,13 @@ fn runner_stage(image: &Image) -> Stage {
         ));
     }
     let workdir = workdir_of(&image.build);
-    let mut copies = Vec::new();
-    copy_artifacts(&mut copies, BUILD, &image.build);
-    for stage in &image.stages {
-        copy_artifacts(&mut copies, &stage.name, &stage.build);
-    }
+    let copies = runner_copies(image, layouts);
     // The work directory matters to the runner when something lands in it
     // or a command may use relative paths; a site copied into a web
     // server's directory needs none.
+    let inside = format!("{}/", workdir.trim_end_matches('/'));
     let lands_in_workdir = copies.iter().any(|line| {
-        matches!(&line.instruction, Instruction::Copy(c) if c.dest == workdir || c.dest.starts_with(&format!("{}/", workdir.trim_end_matches('/'))))
+        matches!(&line.instruction, Instruction::Copy(c) if c.dest == workdir || c.dest.starts_with(&inside))
     });
     let command_health = runner
         .health
@@ -491,21 +648,84 @@ fn runner_stage(image: &Image) -> Stage {
     }
 }
 
-/// The ecosystem outputs and artifacts of one build stage, into the runner.
-fn copy_artifacts(out: &mut Vec<Line>, stage: &str, build: &Build) {
-    let workdir = workdir_of(build);
-    for eco in &build.deps {
-        if let Some(output) = &eco.output {
-            let copy = copy_from(stage, &output.value, &output.value);
-            out.push(Line::new(copy, Reason::Artifacts, [output.span, eco.span]));
+/// What the runner copies, in order of volatility: every build's
+/// dependencies (from the stages that never see the sources), then the
+/// projects that ecosystems install, then the application's own files.
+fn runner_copies(image: &Image, layouts: &[Layout]) -> Vec<Line> {
+    let mut out = Vec::new();
+    for layout in layouts {
+        for (stage, path, spans) in &layout.dependencies {
+            let copy = copy_from(stage, path, path);
+            out.push(Line::new(copy, Reason::Dependencies, spans.iter().copied()));
         }
     }
+    for layout in layouts {
+        for (path, spans) in &layout.projects {
+            let copy = copy_from(&layout.stage, path, path);
+            out.push(Line::new(copy, Reason::Project, spans.iter().copied()));
+        }
+    }
+    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
+    for (layout, build) in layouts.iter().zip(builds) {
+        application_files(&mut out, &layout.stage, build);
+    }
+    out
+}
+
+/// How the runner receives a build's own files when `artifacts` does not
+/// list them.
+pub enum WholeWorkdir {
+    /// Copied from the build stage in one layer.
+    FromBuild,
+    /// A dependency output lives in the work directory, and the build adds
+    /// only the sources: they are copied from the context, so the
+    /// dependencies arrive once, from their own stage.
+    FromContext,
+    /// A dependency output lives in the work directory and build steps
+    /// write there too: the runner cannot tell them apart (E0118).
+    Ambiguous,
+}
+
+pub fn whole_workdir(build: &Build) -> WholeWorkdir {
+    let workdir = workdir_of(build);
+    let inside = format!("{}/", workdir.trim_end_matches('/'));
+    let in_workdir = build.deps.iter().any(|eco| {
+        eco.output.iter().any(|o| {
+            let path = output_path(&workdir, eco, &o.value);
+            path == workdir || path.starts_with(&inside)
+        })
+    });
+    let writes = !build.steps.is_empty() || build.deps.iter().any(|e| !e.finish.is_empty());
+    match (in_workdir, writes) {
+        (false, _) => WholeWorkdir::FromBuild,
+        (true, false) => WholeWorkdir::FromContext,
+        (true, true) => WholeWorkdir::Ambiguous,
+    }
+}
+
+/// The artifacts of one build, or its whole work directory.
+fn application_files(out: &mut Vec<Line>, stage: &str, build: &Build) {
+    let workdir = workdir_of(build);
     match &build.artifacts {
-        None => out.push(Line::new(
-            copy_from(stage, &workdir, &workdir),
-            Reason::Artifacts,
-            [],
-        )),
+        None => match whole_workdir(build) {
+            WholeWorkdir::FromContext => {
+                let mut paths: Vec<String> = build.deps.iter().flat_map(manifest_paths).collect();
+                paths.extend(build.sources.iter().map(|s| s.value.clone()));
+                let spans: Vec<Span> = build.sources.iter().map(|s| s.span).collect();
+                for mut line in copies(&paths, Reason::Artifacts, &spans) {
+                    if let Instruction::Copy(copy) = &mut line.instruction {
+                        copy.link = true;
+                        copy.dest = in_workdir(&workdir, &copy.dest);
+                    }
+                    out.push(line);
+                }
+            }
+            WholeWorkdir::FromBuild | WholeWorkdir::Ambiguous => out.push(Line::new(
+                copy_from(stage, &workdir, &workdir),
+                Reason::Artifacts,
+                [],
+            )),
+        },
         Some(artifacts) => {
             for artifact in artifacts {
                 let from = in_workdir(&workdir, &artifact.from);
@@ -530,6 +750,9 @@ fn in_workdir(workdir: &str, path: &str) -> String {
     }
     let trailing = if path.ends_with('/') { "/" } else { "" };
     let path = path.trim_start_matches("./").trim_end_matches('/');
+    if path.is_empty() || path == "." {
+        return format!("{}{trailing}", workdir.trim_end_matches('/'));
+    }
     format!("{}/{path}{trailing}", workdir.trim_end_matches('/'))
 }
 

@@ -4,7 +4,7 @@
 mod lower;
 mod packages;
 
-pub use lower::lower;
+pub use lower::{lower, output_path, reserved_stage_name, whole_workdir, WholeWorkdir};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Dockerfile {
@@ -64,9 +64,12 @@ pub enum Reason {
     Finish,
     Args,
     BuildStep,
+    Production,
     Prune,
     RuntimePackages,
     CreateUser,
+    Dependencies,
+    Project,
     Artifacts,
     RuntimeEnv,
     Metadata,
@@ -90,9 +93,12 @@ impl Reason {
             Reason::Finish => "the ecosystem's finishing step, which needs the sources",
             Reason::Args => "build arguments just before the steps that read them, so changing one keeps the layers above",
             Reason::BuildStep => "a build step; consecutive steps with the same mounts share one layer (rule 6)",
-            Reason::Prune => "development-only dependencies removed before the runner takes its files (rule 2)",
+            Reason::Production => "production dependencies installed alone, in a stage beside the full install, so the runner gets no development packages and nothing re-runs after a source edit (rule 2)",
+            Reason::Prune => "development-only dependencies removed from a copy of the install, never after the build, so a source edit does not re-run it (rule 2)",
             Reason::RuntimePackages => "runtime packages only: compilers and headers stay in the build stage (rule 2)",
             Reason::CreateUser => "the runner's non-root user, created because the base has none (rule 3)",
+            Reason::Dependencies => "dependencies from the stage that never sees the sources, in their own layer before the application: a source edit neither rebuilds nor re-ships them (rule 1)",
+            Reason::Project => "the project installed as a package, in its own layer after the dependencies: a source edit re-ships only this and the application files (rule 1)",
             Reason::Artifacts => "the runner takes built results only, not the toolchain that made them (rule 2)",
             Reason::RuntimeEnv => "the runner's environment",
             Reason::Metadata => "metadata from the `run` block",

@@ -71,16 +71,24 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .unwrap_or(false);
     let setup = f.get("setup").map(|v| commands(v, d)).unwrap_or_default();
     let finish = f.get("finish").map(|v| commands(v, d)).unwrap_or_default();
+    let production = f
+        .get("production")
+        .map(|v| commands(v, d))
+        .unwrap_or_default();
     let prune = f.get("prune").map(|v| commands(v, d)).unwrap_or_default();
     let needs_interpreter = f
         .get("needs_interpreter")
         .and_then(|v| fields::boolean(v, d))
         .unwrap_or(false);
-    let output = f.get("output").and_then(|v| {
-        fields::string(v, d).map(|s| Spanned {
-            value: s,
-            span: v.span,
-        })
+    let output = f.get("output").map(|v| commands(v, d)).unwrap_or_default();
+    // Empty when a template switches it off with an interpolation.
+    let project = f.get("project").and_then(|v| {
+        fields::string(v, d)
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| Spanned {
+                value: s,
+                span: v.span,
+            })
     });
     let env = f.get("env").map(|v| env_vars(v, d)).unwrap_or_default();
     let build_env = f
@@ -103,8 +111,10 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         setup,
         finish,
         cache,
+        production,
         prune,
         output,
+        project,
         build_env: all_build_env,
         runtime_env: env,
         linkage: linkage?,

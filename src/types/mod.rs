@@ -5,6 +5,7 @@
 mod base;
 mod build;
 mod fields;
+mod layers;
 pub mod packages;
 mod rules;
 mod runner;
@@ -31,6 +32,7 @@ pub fn check(images: &[ExpandedImage], d: &mut Diagnostics) -> Vec<Image> {
             let before = d.error_count();
             let model = image_model(image, d)?;
             rules::check(&model, d);
+            layers::check(&model, d);
             (d.error_count() == before).then_some(model)
         })
         .collect()
@@ -243,11 +245,11 @@ fn extra_stages(v: &V, d: &mut Diagnostics) -> Vec<ExtraStage> {
                 .name
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-        if !valid || matches!(name.name.as_str(), "build" | "runtime") {
+        if !valid || crate::ir::reserved_stage_name(&name.name) {
             d.push(
                 Diagnostic::error(Code::InvalidValue, name.span, format!("`{}` cannot name a stage", name.name))
                     .label("invalid stage name")
-                    .help("stage names are lower-case words other than `build` and `runtime`, e.g. `frontend`"),
+                    .help("stage names are lower-case words other than `build`, `runtime` and the names of imgspec's own stages (`setup`, `deps`, `prod-deps`, and names ending in `-setup` or `-deps`), e.g. `frontend`"),
             );
             continue;
         }

@@ -70,6 +70,7 @@ fn build_rules(build: &Build, d: &mut Diagnostics) {
             .iter()
             .chain(&eco.install)
             .chain(&eco.finish)
+            .chain(&eco.production)
             .chain(&eco.prune)
         {
             command_text(&text.value, text.span, &build.base, d);
@@ -83,9 +84,12 @@ fn build_rules(build: &Build, d: &mut Diagnostics) {
                 mount_value(&manifest.value, manifest.span, "a bind-mounted manifest", d);
             }
         }
-        if let Some(output) = &eco.output {
-            absolute(&output.value, output.span, "an ecosystem output", d);
+        for output in &eco.output {
             copy_operand(&output.value, output.span, "an ecosystem output", d);
+        }
+        if let Some(project) = &eco.project {
+            absolute(&project.value, project.span, "a project directory", d);
+            copy_operand(&project.value, project.span, "a project directory", d);
         }
         env_list(&eco.build_env, d);
     }
@@ -696,7 +700,7 @@ fn artifacts_fit_runner(image: &Image, d: &mut Diagnostics) {
             libc_fits(&build.base, runner, why, d);
         }
         for eco in &build.deps {
-            if eco.output.is_some() && eco.linkage == Linkage::Dynamic && !native_artifacts {
+            if !eco.output.is_empty() && eco.linkage == Linkage::Dynamic && !native_artifacts {
                 libc_fits(
                     &build.base,
                     runner,
@@ -707,7 +711,7 @@ fn artifacts_fit_runner(image: &Image, d: &mut Diagnostics) {
                     d,
                 );
             }
-            if eco.needs_interpreter && eco.output.is_some() {
+            if eco.needs_interpreter && !eco.output.is_empty() {
                 interpreter_fits(&build.base, runner, eco, d);
             }
         }

@@ -1,0 +1,154 @@
+//! What the runner receives, layer by layer: dependency outputs from the
+//! stages that never see the sources, then the application's files. These
+//! checks keep the two apart, so a source edit re-ships only the latter.
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::ir::{output_path, whole_workdir, WholeWorkdir};
+use crate::model::*;
+
+pub fn check(image: &Image, d: &mut Diagnostics) {
+    // The runner takes dependency outputs from the main build only; an
+    // extra stage gives it its artifacts and nothing else.
+    let builds =
+        std::iter::once((&image.build, true)).chain(image.stages.iter().map(|s| (&s.build, false)));
+    let mut destinations: Vec<(String, &Artifact)> = Vec::new();
+    for (build, main) in builds {
+        let workdir = workdir(build);
+        let outputs: Vec<(String, &Ecosystem)> = build
+            .deps
+            .iter()
+            .flat_map(|eco| eco.output.iter().map(move |o| (eco, o)))
+            .map(|(eco, o)| (output_path(&workdir, eco, &o.value), eco))
+            .filter(|_| main)
+            .collect();
+        match &build.artifacts {
+            None => {
+                if let WholeWorkdir::Ambiguous = whole_workdir(build) {
+                    ambiguous_workdir(build, &workdir, &outputs, d);
+                }
+            }
+            Some(artifacts) => {
+                for artifact in artifacts {
+                    let from = absolute_in(&workdir, &artifact.from);
+                    if let Some((output, eco)) = outputs.iter().find(|(o, _)| overlaps(&from, o)) {
+                        d.push(
+                            Diagnostic::error(
+                                Code::ArtifactOverDependencies,
+                                artifact.span,
+                                format!("this artifact copies `{output}`, which the runner already takes from `{}`", eco.name),
+                            )
+                            .label("dependencies would be copied again with the application")
+                            .secondary(eco.span, format!("`{}` puts its output in `{output}`", eco.name))
+                            .help("list only what the build makes, e.g. \"dist/\": the runner copies the dependencies from their own stage, in a layer a source edit keeps"),
+                        );
+                    }
+                    let to = artifact.to.clone().unwrap_or_else(|| from.clone());
+                    let to = to.trim_end_matches('/').to_string();
+                    if let Some((_, first)) = destinations.iter().find(|(t, _)| *t == to) {
+                        d.push(
+                            Diagnostic::error(
+                                Code::ArtifactCollision,
+                                artifact.span,
+                                format!("two artifacts are copied to `{to}`"),
+                            )
+                            .label("this one would replace the other")
+                            .secondary(first.span, "first copied here")
+                            .help("give one of them another destination with `{ from = ..., to = ... }`"),
+                        );
+                    } else {
+                        destinations.push((to, artifact));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Dependencies live in the work directory and build steps write there
+/// too: which of the directory's files are the application is unknown.
+fn ambiguous_workdir(
+    build: &Build,
+    workdir: &str,
+    outputs: &[(String, &Ecosystem)],
+    d: &mut Diagnostics,
+) {
+    let Some((output, eco)) = outputs
+        .iter()
+        .find(|(o, _)| o.starts_with(&format!("{}/", workdir.trim_end_matches('/'))))
+    else {
+        return;
+    };
+    let relative = output
+        .strip_prefix(&format!("{}/", workdir.trim_end_matches('/')))
+        .unwrap_or(output);
+    let message =
+        format!("the runner cannot tell the build's files from `{relative}` in `{workdir}`");
+    let installs = format!(
+        "`{}` installs `{relative}` inside the work directory",
+        eco.name
+    );
+    let diagnostic = match build.steps.first() {
+        Some(step) => Diagnostic::error(Code::AmbiguousWorkdir, step.span, message)
+            .label("the build writes into the work directory")
+            .secondary(eco.span, installs),
+        None => Diagnostic::error(Code::AmbiguousWorkdir, eco.span, message).label(installs),
+    };
+    // The suggestion names paths where this ecosystem's project lives.
+    let dir = eco
+        .dir
+        .as_deref()
+        .map(|d| format!("{}/", d.trim_matches('/')))
+        .unwrap_or_default();
+    let manifest = eco
+        .manifests
+        .iter()
+        .find(|m| m.value.ends_with(".json") || m.value.ends_with(".toml"))
+        .map(|m| format!(", \"{dir}{}\"", m.value))
+        .unwrap_or_default();
+    // Without build steps the application is its sources (and whatever a
+    // finishing step writes beside them); with them, typically `dist/`.
+    let made = if build.steps.is_empty() {
+        build
+            .sources
+            .iter()
+            .take(3)
+            .map(|s| format!("\"{}\"", s.value))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        format!("\"{dir}dist/\"")
+    };
+    let example = format!("{made}{manifest}");
+    d.push(diagnostic.help(format!(
+        "list what the runner needs from the build, e.g. `artifacts = [{example}]`: the dependencies come from their own stage, so a source edit never re-ships them"
+    )));
+}
+
+fn workdir(build: &Build) -> String {
+    let w = build.workdir.value.trim_end_matches('/');
+    if w.is_empty() {
+        "/".to_string()
+    } else {
+        w.to_string()
+    }
+}
+
+fn absolute_in(workdir: &str, path: &str) -> String {
+    let path = path.trim_end_matches('/');
+    if path.starts_with('/') {
+        return path.to_string();
+    }
+    let path = path.trim_start_matches("./");
+    if path.is_empty() || path == "." {
+        return workdir.to_string();
+    }
+    format!("{}/{path}", workdir.trim_end_matches('/'))
+}
+
+/// Whether one path holds the other (or they are the same).
+fn overlaps(a: &str, b: &str) -> bool {
+    let within = |inner: &str, outer: &str| {
+        inner == outer || outer == "/" || inner.starts_with(&format!("{outer}/"))
+    };
+    within(a, b) || within(b, a)
+}
