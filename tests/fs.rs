@@ -257,16 +257,25 @@ fn the_root_is_the_repository_or_the_given_directory() {
     let o = run(&dir, &["--root", "svc", "check", "svc/app.imgspec"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("E0017"), "{}", stderr(&o));
-    // Without a repository, the current directory is the project.
-    std::fs::remove_dir_all(dir.join(".git")).expect("unmark");
-    let plain = common::workspace(
-        "fs/root-plain",
-        &[("platform/t.imgspec", module), ("svc/app.imgspec", app)],
-    );
-    let o = run(&plain, &["--root", ".", "check", "svc/app.imgspec"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let o = run(&plain.join("svc"), &["--root", ".", "check", "app.imgspec"]);
+    // `--root .` makes the current directory the project.
+    let o = run(&dir.join("svc"), &["--root", ".", "check", "app.imgspec"]);
     assert!(stderr(&o).contains("E0017"), "{}", stderr(&o));
+
+    // Outside any repository, the current directory is the project.
+    let plain = std::env::temp_dir().join(format!("imgspec-fs-root-{}", std::process::id()));
+    if plain.ancestors().any(|a| a.join(".git").exists()) {
+        eprintln!("note: skipped: the temporary directory is inside a repository");
+        return;
+    }
+    for (path, text) in [("platform/t.imgspec", module), ("svc/app.imgspec", app)] {
+        std::fs::create_dir_all(plain.join(path).parent().expect("parent")).expect("mkdir");
+        std::fs::write(plain.join(path), text).expect("write");
+    }
+    let from_top = run(&plain, &["check", "svc/app.imgspec"]);
+    let from_svc = run(&plain.join("svc"), &["check", "app.imgspec"]);
+    let _ = std::fs::remove_dir_all(&plain);
+    assert_eq!(from_top.status.code(), Some(0), "{}", stderr(&from_top));
+    assert!(stderr(&from_svc).contains("E0017"), "{}", stderr(&from_svc));
 }
 
 // 2. Writing stays inside the project and never destroys input.

@@ -26,7 +26,7 @@ macro_rules! codes {
 codes! {
     Syntax = "E0001", "the file does not follow the imgspec grammar";
     InvalidEscape = "E0002", "a string contains an unknown escape sequence";
-    ModuleNotFound = "E0003", "a `use` names a module or file that does not exist";
+    ModuleNotFound = "E0003", "a `use` (or the command line) names a module or file that does not exist";
     ImportCycle = "E0004", "modules import each other in a cycle";
     UnknownName = "E0005", "a name refers to nothing in scope";
     DuplicateDefinition = "E0006", "two definitions in one file share a name";
