@@ -68,7 +68,12 @@ fn main() {
     let example = "examples/python-api/api.imgspec";
     let one_process = time(200, || process(&["compile", example, "-o", "-"]));
     let one_in_process = time(2000, || {
-        let c = compile(&FsLoader, Path::new(example), &Options::default()).expect("compile");
+        let c = compile(
+            &FsLoader::for_spec(Path::new(example)).expect("project"),
+            Path::new(example),
+            &Options::default(),
+        )
+        .expect("compile");
         assert_eq!(c.outputs.len(), 1);
     });
     println!("| case | median |");
@@ -83,7 +88,12 @@ fn main() {
         let spec = monorepo(images);
         let runs = if images >= 1000 { 15 } else { 30 };
         let in_process = time(runs, || {
-            let c = compile(&FsLoader, &spec, &Options::default()).expect("compile");
+            let c = compile(
+                &FsLoader::for_spec(&spec).expect("project"),
+                &spec,
+                &Options::default(),
+            )
+            .expect("compile");
             assert_eq!(c.outputs.len(), images, "{:?}", c.diagnostics);
         });
         let spec_arg = spec.to_str().expect("utf-8 path");

@@ -3,15 +3,17 @@
 //! 1 errors in the input (or stale files with `--check`), 2 usage or I/O
 //! errors. With several specs the worst result wins.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::compile::{compile, Compilation, Options, Output};
-use crate::diagnostic::{render_human, render_json, render_sarif, Code, ColorChoice};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::frontend::Frontend;
+use crate::fs::Project;
 use crate::loader::FsLoader;
+use crate::report::{ColorArg, MessageFormat, Reporter};
 use crate::{bake, discover, explain, output};
 
 #[derive(Parser, Debug)]
@@ -21,6 +23,12 @@ use crate::{bake, discover, explain, output};
     about = "Compile .imgspec files into optimal, non-root, multi-stage Dockerfiles"
 )]
 pub struct Cli {
+    /// The project: imports are read and files written only inside it.
+    /// Default: the repository holding the spec (the nearest directory
+    /// above it with `.git`), else the current directory (or the spec's
+    /// own directory when it lies outside that).
+    #[arg(long, global = true, value_name = "DIR")]
+    root: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -113,20 +121,6 @@ enum Emit {
     IrJson,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum MessageFormat {
-    Human,
-    Json,
-    Sarif,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum ColorArg {
-    Auto,
-    Always,
-    Never,
-}
-
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_INPUT: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
@@ -144,6 +138,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             };
         }
     };
+    let root = cli.root.as_deref();
     match cli.command {
         Command::Compile {
             paths,
@@ -154,11 +149,18 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             target,
             report,
         } => {
+            let mut reporter = Reporter::new(report.message_format, report.color);
             let single_file = paths.len() == 1 && !paths[0].is_dir();
             if output.is_some() && !single_file {
-                eprintln!(
-                    "error: `-o` takes one spec file; without it, each spec's files go next to it"
+                let first = paths.first().map_or(Path::new("."), PathBuf::as_path);
+                reporter.error(
+                    Code::Usage,
+                    first,
+                    "`-o` takes one spec file",
+                    "more than one spec, or a directory to search",
+                    "without `-o`, each spec's files go next to it or where its `output` says",
                 );
+                reporter.finish();
                 return EXIT_USAGE;
             }
             let options = Options {
@@ -171,12 +173,29 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
                 emit,
                 planned: Default::default(),
             };
-            with_specs(&paths, &options, &report, |spec, c| {
-                compile_one(spec, c, &request)
-            })
+            let specs = Specs {
+                paths: &paths,
+                root,
+                options: &options,
+                checking: check,
+            };
+            let code = specs.each(&mut reporter, |spec, c, project, reporter| {
+                compile_one(spec, c, project, &request, reporter)
+            });
+            reporter.finish();
+            code
         }
         Command::Check { paths, report } => {
-            with_specs(&paths, &Options::default(), &report, |_, _| EXIT_OK)
+            let mut reporter = Reporter::new(report.message_format, report.color);
+            let specs = Specs {
+                paths: &paths,
+                root,
+                options: &Options::default(),
+                checking: false,
+            };
+            let code = specs.each(&mut reporter, |_, _, _, _| EXIT_OK);
+            reporter.finish();
+            code
         }
         Command::Explain {
             file,
@@ -185,38 +204,46 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             target,
             report,
         } => {
+            let mut reporter = Reporter::new(report.message_format, report.color);
             let options = Options {
                 frontend: target.syntax,
             };
-            with_specs(
-                std::slice::from_ref(&file),
-                &options,
-                &report,
-                |spec, c| match select(spec, c, image.as_deref(), false) {
+            let specs = Specs {
+                paths: std::slice::from_ref(&file),
+                root,
+                options: &options,
+                checking: false,
+            };
+            let code = specs.each(&mut reporter, |spec, c, _, reporter| {
+                match select(spec, c, image.as_deref(), false, reporter) {
                     Ok(outputs) => {
                         let reports: Vec<String> = outputs
                             .iter()
                             .map(|o| explain::render(o, &c.sources, &changed))
                             .collect();
-                        print_stdout(&reports.join("\n"))
+                        print_stdout(&reports.join("\n"), reporter)
                     }
                     Err(code) => code,
-                },
-            )
+                }
+            });
+            reporter.finish();
+            code
         }
         Command::Bake {
             paths,
             output,
             report,
-        } => bake_command(&paths, &output, &report),
+        } => {
+            let mut reporter = Reporter::new(report.message_format, report.color);
+            let code = bake_command(&paths, root, &output, &mut reporter);
+            reporter.finish();
+            code
+        }
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "imgspec",
-                &mut std::io::stdout(),
-            );
-            EXIT_OK
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "imgspec", &mut script);
+            let mut reporter = Reporter::new(MessageFormat::Human, ColorArg::Auto);
+            print_stdout(&String::from_utf8_lossy(&script), &mut reporter)
         }
     }
 }
@@ -231,116 +258,158 @@ struct CompileRequest<'a> {
     planned: std::cell::RefCell<std::collections::HashMap<PathBuf, PathBuf>>,
 }
 
-/// The spec files named by `paths`: files as given, directories searched.
-fn spec_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, bool), String> {
-    let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() {
-        &default[..]
-    } else {
-        paths
-    };
-    let mut files = Vec::new();
-    let mut searched = false;
-    for path in paths {
-        if path.is_dir() {
-            searched = true;
-            files.extend(discover::specs(path)?);
-        } else {
-            files.push(path.clone());
-        }
-    }
-    Ok((files, searched))
+/// The specs a command works on: files as given, directories searched.
+struct Specs<'a> {
+    paths: &'a [PathBuf],
+    root: Option<&'a Path>,
+    options: &'a Options,
+    /// `compile --check`: a spec that is found but not compiled fails it.
+    checking: bool,
 }
 
-/// Compiles every spec, prints its diagnostics, and hands each successful
-/// compilation to `then`. One failing spec does not stop the others.
-fn with_specs(
-    paths: &[PathBuf],
-    options: &Options,
-    report: &Report,
-    mut then: impl FnMut(&Path, &Compilation) -> i32,
-) -> i32 {
-    let (files, searched) = match spec_files(paths) {
-        Ok(found) => found,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_USAGE;
-        }
-    };
-    if files.is_empty() {
-        eprintln!("error: no .imgspec files found");
-        return EXIT_USAGE;
-    }
-    let mut worst = EXIT_OK;
-    let mut compilations: Vec<Compilation> = Vec::new();
-    for file in &files {
-        let compilation = match compile(&FsLoader, file, options) {
-            Ok(c) => c,
-            Err(error) => {
-                eprintln!("error: cannot read `{}`: {error}", file.display());
-                worst = worst.max(EXIT_USAGE);
+/// A spec to compile, with the path its project is found from.
+struct Found {
+    spec: PathBuf,
+    /// The spec itself, or the directory searched for it.
+    start: PathBuf,
+    searched: bool,
+}
+
+impl Specs<'_> {
+    /// The spec files, every skipped one and every search failure reported.
+    fn find(&self, reporter: &mut Reporter) -> (Vec<Found>, i32) {
+        let default = [PathBuf::from(".")];
+        let paths = if self.paths.is_empty() {
+            &default[..]
+        } else {
+            self.paths
+        };
+        let mut files = Vec::new();
+        let mut worst = EXIT_OK;
+        for path in paths {
+            if !path.is_dir() {
+                files.push(Found {
+                    spec: path.clone(),
+                    start: path.clone(),
+                    searched: false,
+                });
                 continue;
             }
-        };
-        // A searched directory holds template modules too: files without
-        // images are imported by others, not compiled.
-        let only_no_images = compilation
-            .diagnostics
-            .sorted()
-            .iter()
-            .all(|d| d.code == Code::NoImages)
-            && !compilation.diagnostics.is_empty();
-        if searched && only_no_images {
-            continue;
+            let search = discover::search(path);
+            for error in &search.errors {
+                reporter.error(
+                    Code::FileIo,
+                    path,
+                    &format!("cannot search `{}`: {error}", path.display()),
+                    "specs below here may be missed",
+                    "make the directory readable, or name the specs to compile",
+                );
+                worst = worst.max(EXIT_USAGE);
+            }
+            for (spec, why) in &search.skipped {
+                worst = worst.max(self.skipped(spec, why, reporter));
+            }
+            files.extend(search.specs.into_iter().map(|spec| Found {
+                spec,
+                start: path.clone(),
+                searched: true,
+            }));
         }
-        print_diagnostics(&compilation, file, report);
-        let code = if compilation.diagnostics.has_errors() {
+        if files.is_empty() && worst == EXIT_OK {
+            let first = paths.first().map_or(Path::new("."), PathBuf::as_path);
+            reporter.error(
+                Code::Usage,
+                first,
+                "no .imgspec files found",
+                "nothing to compile here",
+                "name a spec, or a directory that holds some",
+            );
+            worst = EXIT_USAGE;
+        }
+        (files, worst)
+    }
+
+    /// A spec found but not compiled: a warning, or under `--check` an
+    /// error, since its generated files were not compared.
+    fn skipped(&self, spec: &Path, why: &str, reporter: &mut Reporter) -> i32 {
+        let message = format!("`{}` was not compiled: {why}", spec.display());
+        if self.checking {
+            reporter.file_problem(spec, |span| {
+                Diagnostic::error(Code::StaleOutput, span, message)
+                    .label("not checked")
+                    .help("its generated files may be out of date; name it on the command line, or remove it")
+            });
             EXIT_INPUT
         } else {
-            then(file, &compilation)
-        };
-        worst = worst.max(code);
-        compilations.push(compilation);
+            reporter.file_problem(spec, |span| {
+                Diagnostic::warning(Code::SpecSkipped, span, message)
+                    .label("skipped")
+                    .help("name it on the command line to compile it")
+            });
+            EXIT_OK
+        }
     }
-    if report.message_format == MessageFormat::Sarif {
-        let runs: Vec<_> = compilations
-            .iter()
-            .map(|c| (&c.diagnostics, &c.sources))
-            .collect();
-        let _ = std::io::stderr().write_all(render_sarif(&runs).as_bytes());
-    }
-    worst
-}
 
-fn print_diagnostics(compilation: &Compilation, file: &Path, report: &Report) {
-    let diagnostics = &compilation.diagnostics;
-    let mut stderr = std::io::stderr().lock();
-    match report.message_format {
-        MessageFormat::Sarif => {}
-        MessageFormat::Json => {
-            let _ = stderr.write_all(render_json(diagnostics, &compilation.sources).as_bytes());
-        }
-        MessageFormat::Human => {
-            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            let color = match report.color {
-                ColorArg::Always => ColorChoice::Always,
-                ColorArg::Never => ColorChoice::Never,
-                ColorArg::Auto if !no_color && std::io::stderr().is_terminal() => {
-                    ColorChoice::Always
+    /// Compiles every spec, reports its diagnostics, and hands each
+    /// successful compilation to `then`. One failing spec does not stop
+    /// the others; the worst exit code wins.
+    fn each(
+        &self,
+        reporter: &mut Reporter,
+        mut then: impl FnMut(&Path, &Compilation, &Project, &mut Reporter) -> i32,
+    ) -> i32 {
+        let (files, mut worst) = self.find(reporter);
+        for found in &files {
+            let file = &found.spec;
+            let project = match Project::find(self.root, &found.start) {
+                Ok(project) => project,
+                Err(error) => {
+                    let root = self.root.unwrap_or(&found.start);
+                    reporter.error(
+                        Code::FileIo,
+                        root,
+                        &format!("cannot find the project of `{}`: {error}", file.display()),
+                        "no project root",
+                        "give an existing directory with `--root`",
+                    );
+                    worst = worst.max(EXIT_USAGE);
+                    continue;
                 }
-                ColorArg::Auto => ColorChoice::Never,
             };
-            let _ = stderr.write_all(&render_human(diagnostics, &compilation.sources, color));
-            let errors = diagnostics.error_count();
-            if errors > 0 {
-                let plural = if errors == 1 { "" } else { "s" };
-                let _ = writeln!(
-                    stderr,
-                    "error: could not compile `{}` due to {errors} error{plural}",
-                    file.display()
-                );
+            let loader = FsLoader::new(project.clone());
+            let compilation = match compile(&loader, file, self.options) {
+                Ok(c) => c,
+                Err(error) => {
+                    let message = format!("cannot read `{}`: {error}", file.display());
+                    reporter.file_problem(file, |span| {
+                        Diagnostic::error(error.code(), span, message)
+                            .label("not read")
+                            .help(error.help())
+                    });
+                    worst = worst.max(EXIT_USAGE);
+                    continue;
+                }
+            };
+            // A searched directory holds template modules too: files without
+            // images are imported by others, not compiled.
+            let only_no_images = compilation
+                .diagnostics
+                .sorted()
+                .iter()
+                .all(|d| d.code == Code::NoImages)
+                && !compilation.diagnostics.is_empty();
+            if found.searched && only_no_images {
+                continue;
             }
+            reporter.compilation(&compilation.diagnostics, &compilation.sources, file);
+            let code = if compilation.diagnostics.has_errors() {
+                EXIT_INPUT
+            } else {
+                then(file, &compilation, &project, reporter)
+            };
+            worst = worst.max(code);
         }
+        worst
     }
 }
 
@@ -350,6 +419,7 @@ fn select<'c>(
     c: &'c Compilation,
     image: Option<&str>,
     single: bool,
+    reporter: &mut Reporter,
 ) -> Result<Vec<&'c Output>, i32> {
     let mut outputs: Vec<&Output> = c.outputs.iter().collect();
     if let Some(name) = image {
@@ -357,115 +427,207 @@ fn select<'c>(
         if outputs.is_empty() {
             let names: Vec<&str> = c.outputs.iter().map(|o| o.image.as_str()).collect();
             let hint = crate::suggest::help(name, names.iter().copied(), "images in this file");
-            eprintln!(
-                "error: `{}` has no image `{name}`\n  = help: {hint}",
-                spec.display()
+            reporter.error(
+                Code::Usage,
+                spec,
+                &format!("`{}` has no image `{name}`", spec.display()),
+                "asked for with `--image`",
+                &hint,
             );
             return Err(EXIT_USAGE);
         }
     }
     if single && outputs.len() > 1 {
         let names: Vec<&str> = outputs.iter().map(|o| o.image.as_str()).collect();
-        eprintln!(
-            "error: `{}` has {} images; this takes one\n  = help: add `--image NAME` (one of: {})",
-            spec.display(),
-            outputs.len(),
-            names.join(", ")
+        reporter.error(
+            Code::Usage,
+            spec,
+            &format!(
+                "`{}` has {} images; this takes one",
+                spec.display(),
+                outputs.len()
+            ),
+            "several images",
+            &format!("add `--image NAME` (one of: {})", names.join(", ")),
         );
         return Err(EXIT_USAGE);
     }
     Ok(outputs)
 }
 
-fn print_stdout(text: &str) -> i32 {
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
+/// Writes `text` to standard output; a closed or failing one is reported.
+fn print_stdout(text: &str, reporter: &mut Reporter) -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => EXIT_OK,
-        Err(_) => EXIT_USAGE,
+        Err(error) => {
+            reporter.error(
+                Code::FileIo,
+                Path::new("-"),
+                &format!("cannot write to standard output: {error}"),
+                "standard output",
+                "keep standard output open until imgspec exits, or write to a file with `-o`",
+            );
+            EXIT_USAGE
+        }
     }
 }
 
-fn compile_one(spec: &Path, c: &Compilation, request: &CompileRequest) -> i32 {
+fn compile_one(
+    spec: &Path,
+    c: &Compilation,
+    project: &Project,
+    request: &CompileRequest,
+    reporter: &mut Reporter,
+) -> i32 {
     let to_stdout = request.output == Some(Path::new("-"));
-    let outputs = match select(spec, c, request.image, to_stdout) {
+    let outputs = match select(spec, c, request.image, to_stdout, reporter) {
         Ok(outputs) => outputs,
         Err(code) => return code,
     };
     if request.emit == Emit::IrJson {
         let irs: Vec<_> = outputs.iter().map(|o| &o.ir).collect();
         let json = serde_json::to_string_pretty(&irs).unwrap_or_default();
-        return print_stdout(&(json + "\n"));
+        return print_stdout(&(json + "\n"), reporter);
     }
     if to_stdout {
-        return print_stdout(&outputs[0].dockerfile);
+        return print_stdout(&outputs[0].dockerfile, reporter);
     }
     let files = output::plan(spec, request.output, &outputs);
-    if let Some(clash) = files
+    let report = |reporter: &mut Reporter, diagnostics: Vec<Diagnostic>| {
+        let mut all = Diagnostics::default();
+        for d in diagnostics {
+            all.push(d);
+        }
+        reporter.diagnostics(&all, &c.sources);
+    };
+    if let Some((i, file)) = files
         .iter()
         .enumerate()
         .find(|(i, f)| files[..*i].iter().any(|g| g.path == f.path))
     {
-        eprintln!(
-            "error: two images of `{}` would write `{}`\n  = help: give each image its own `output = \"...\"`",
-            spec.display(),
-            clash.1.path.display()
-        );
+        let first = files[..i].iter().find(|g| g.path == file.path);
+        let mut d = Diagnostic::error(
+            Code::OutputClash,
+            file.field.unwrap_or(outputs[file.output].span),
+            format!(
+                "two images of `{}` would write `{}`",
+                spec.display(),
+                file.path.display()
+            ),
+        )
+        .label("this image's Dockerfile")
+        .help("give each image its own `output = \"...\"`");
+        if let Some(first) = first {
+            d = d.secondary(
+                first.field.unwrap_or(outputs[first.output].span),
+                "and this one's",
+            );
+        }
+        report(reporter, vec![d]);
         return EXIT_USAGE;
     }
     let mut planned = request.planned.borrow_mut();
-    if let Some((path, other)) = files
+    if let Some((file, other)) = files
         .iter()
-        .find_map(|f| planned.get(&f.path).map(|o| (&f.path, o)))
+        .find_map(|f| planned.get(&f.path).map(|o| (f, o)))
     {
-        eprintln!(
-            "error: `{}` and `{}` would both write `{}`\n  = help: give one of them `output = \"NAME.Dockerfile\"`",
-            other.display(),
-            spec.display(),
-            path.display()
-        );
+        let d = Diagnostic::error(
+            Code::OutputClash,
+            file.field.unwrap_or(outputs[file.output].span),
+            format!(
+                "`{}` and `{}` would both write `{}`",
+                other.display(),
+                spec.display(),
+                file.path.display()
+            ),
+        )
+        .label("this image's Dockerfile")
+        .help("give one of them `output = \"NAME.Dockerfile\"`");
+        report(reporter, vec![d]);
         return EXIT_USAGE;
     }
     planned.extend(files.iter().map(|f| (f.path.clone(), spec.to_path_buf())));
     drop(planned);
-    if request.check {
-        let diffs = output::stale(&files);
-        for diff in &diffs {
-            print!("{diff}");
+    let resolved = match output::guard(spec, project, &files, &outputs) {
+        Ok(resolved) => resolved,
+        Err(refusals) => {
+            let in_spec = refusals.iter().all(|r| r.field);
+            report(
+                reporter,
+                refusals.into_iter().map(|r| r.diagnostic).collect(),
+            );
+            return if in_spec { EXIT_INPUT } else { EXIT_USAGE };
         }
-        if diffs.is_empty() {
+    };
+    if request.check {
+        let stale = output::stale(&resolved);
+        let mut diagnostics = Vec::new();
+        for (file, diff) in &stale {
+            print!("{diff}");
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::StaleOutput,
+                    outputs[file.output].span,
+                    format!("`{}` is out of date", file.path.display()),
+                )
+                .label(format!("generates `{}`", file.path.display()))
+                .help(format!(
+                    "the difference is on standard output; run `imgspec compile {}` and commit the result",
+                    spec.display()
+                )),
+            );
+        }
+        if diagnostics.is_empty() {
             return EXIT_OK;
         }
-        eprintln!(
-            "error: {} generated file(s) of `{}` are out of date\n  = help: run `imgspec compile {}` and commit the result",
-            diffs.len(),
-            spec.display(),
-            spec.display()
-        );
+        report(reporter, diagnostics);
         return EXIT_INPUT;
     }
-    match output::write_all(&files) {
+    match output::write_all(&resolved) {
         Ok(written) => {
             for file in &written {
-                eprintln!("wrote {}", file.path.display());
+                reporter.status(&format!("wrote {}", file.path.display()));
             }
-            if written.len() < files.len() {
-                eprintln!(
+            if written.len() < resolved.len() {
+                reporter.status(&format!(
                     "{} of {} files already up to date",
-                    files.len() - written.len(),
-                    files.len()
-                );
+                    resolved.len() - written.len(),
+                    resolved.len()
+                ));
             }
             EXIT_OK
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            reporter.error(
+                Code::FileIo,
+                &error.path,
+                &error.to_string(),
+                "not written",
+                "nothing was written; check the directory's permissions and the disk",
+            );
             EXIT_USAGE
         }
     }
 }
 
-fn bake_command(paths: &[PathBuf], output: &Path, report: &Report) -> i32 {
+fn bake_command(
+    paths: &[PathBuf],
+    root: Option<&Path>,
+    output: &Path,
+    reporter: &mut Reporter,
+) -> i32 {
     let mut targets = Vec::new();
-    let code = with_specs(paths, &Options::default(), report, |spec, c| {
+    let specs = Specs {
+        paths,
+        root,
+        options: &Options::default(),
+        checking: false,
+    };
+    let code = specs.each(reporter, |spec, c, _, _| {
         targets.extend(bake::targets(spec, c));
         EXIT_OK
     });
@@ -474,10 +636,54 @@ fn bake_command(paths: &[PathBuf], output: &Path, report: &Report) -> i32 {
     }
     let text = bake::render(&targets);
     if output == Path::new("-") {
-        return print_stdout(&text);
+        print_stdout(&text, reporter)
+    } else {
+        write_bake_file(root, output, text, reporter)
     }
-    let file = output::PlannedFile {
-        path: output.to_path_buf(),
+}
+
+/// The bake file goes inside the project of the current directory, like
+/// every other file imgspec writes.
+fn write_bake_file(root: Option<&Path>, path: &Path, text: String, reporter: &mut Reporter) -> i32 {
+    let refuse = |reporter: &mut Reporter, code: Code, why: String, help: String| {
+        reporter.error(
+            code,
+            path,
+            &format!("cannot write `{}`: {why}", path.display()),
+            "the bake file",
+            &help,
+        );
+        EXIT_USAGE
+    };
+    let project = match Project::find(root, Path::new(".")) {
+        Ok(project) => project,
+        Err(e) => {
+            return refuse(
+                reporter,
+                Code::FileIo,
+                e.to_string(),
+                "give an existing directory with `--root`".into(),
+            )
+        }
+    };
+    let real = match output::target(&project, path) {
+        Ok(real) => real,
+        Err(output::Refused::File(e)) => {
+            return refuse(reporter, e.code(), e.to_string(), e.help())
+        }
+        Err(output::Refused::Spec) => {
+            return refuse(
+                reporter,
+                Code::ProtectedOutput,
+                "it is a spec".into(),
+                "write the bake file elsewhere, e.g. `docker-bake.json`".into(),
+            )
+        }
+    };
+    let file = output::Resolved {
+        path: path.to_path_buf(),
+        output: 0,
+        real,
         contents: text,
     };
     match output::write_all(std::slice::from_ref(&file)) {
@@ -487,12 +693,14 @@ fn bake_command(paths: &[PathBuf], output: &Path, report: &Report) -> i32 {
             } else {
                 "written"
             };
-            eprintln!("{} {state}", output.display());
+            reporter.status(&format!("{} {state}", path.display()));
             EXIT_OK
         }
-        Err(error) => {
-            eprintln!("error: {error}");
-            EXIT_USAGE
-        }
+        Err(error) => refuse(
+            reporter,
+            Code::FileIo,
+            error.error.to_string(),
+            "check the directory's permissions and the disk".into(),
+        ),
     }
 }

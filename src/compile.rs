@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::emit;
 use crate::frontend::Frontend;
+use crate::fs::FileError;
 use crate::loader::Loader;
 use crate::source::{SourceMap, Span};
 use crate::{eval, ir, opt, resolve, types};
@@ -24,8 +25,10 @@ pub struct Output {
     pub dockerfile: String,
     pub dockerignore: String,
     pub ir: ir::Dockerfile,
+    /// The image's name in the spec.
+    pub span: Span,
     /// Where the spec wants the Dockerfile, relative to the spec.
-    pub path: Option<String>,
+    pub path: Option<crate::model::Spanned<String>>,
     pub publish: crate::model::Publish,
 }
 
@@ -43,7 +46,7 @@ pub fn compile(
     loader: &dyn Loader,
     path: &Path,
     options: &Options,
-) -> std::io::Result<Compilation> {
+) -> Result<Compilation, FileError> {
     let (program, mut diagnostics) = resolve::load(loader, path)?;
     let expanded = eval::expand_images(&program, &mut diagnostics);
     if expanded.is_empty() && !diagnostics.has_errors() {
@@ -82,7 +85,8 @@ pub fn compile(
                     dockerfile: emit::dockerfile(&ir, &source, &frontend),
                     dockerignore: emit::dockerignore(&ir, &source),
                     ir,
-                    path: image.output.as_ref().map(|o| o.value.clone()),
+                    span: image.span,
+                    path: image.output.clone(),
                     publish: image.publish.clone(),
                 }
             })

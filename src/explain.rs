@@ -120,6 +120,19 @@ fn reads_changed(instruction: &Instruction, changed: &[&str], rebuilt_stages: &[
     }
 }
 
+/// The first instruction that reads the context path `path` (a COPY from
+/// the context, or a bind mount), counting paths under a copied directory
+/// and paths the `.dockerignore` leaves out: a generated file must never
+/// land on any of them.
+pub fn reader_of<'o>(output: &'o Output, path: &str) -> Option<&'o crate::ir::Line> {
+    output
+        .ir
+        .stages
+        .iter()
+        .flat_map(|s| s.lines.iter())
+        .find(|line| reads_changed(&line.instruction, &[path], &[]))
+}
+
 /// Whether the COPY source `source` (a file, a directory ending in `/`, or
 /// a glob) includes the context path `path`.
 fn covers(source: &str, path: &str) -> bool {

@@ -2,20 +2,45 @@
 //! [`Loader`], so tests can compile specs held in memory.
 
 use std::collections::BTreeMap;
-use std::io;
 use std::path::{Component, Path, PathBuf};
+
+use crate::fs::{is_spec_name, read_regular, FileError, Project, SPEC_LIMIT};
 
 pub trait Loader {
     /// Reads the file at `path` (already resolved against the importer).
-    fn read(&self, path: &Path) -> io::Result<String>;
+    fn read(&self, path: &Path) -> Result<String, FileError>;
 }
 
-/// Reads from the real file system.
-pub struct FsLoader;
+/// Reads from the real file system, and only what a spec may be: a
+/// regular `.imgspec` file inside the project, at most [`SPEC_LIMIT`]
+/// bytes. Anything else is refused before it is opened, so no other
+/// file's text can reach a diagnostic.
+pub struct FsLoader {
+    project: Project,
+}
+
+impl FsLoader {
+    pub fn new(project: Project) -> FsLoader {
+        FsLoader { project }
+    }
+
+    /// A loader for the project that holds `spec` (see [`Project::find`]).
+    pub fn for_spec(spec: &Path) -> std::io::Result<FsLoader> {
+        Ok(FsLoader::new(Project::find(None, spec)?))
+    }
+}
 
 impl Loader for FsLoader {
-    fn read(&self, path: &Path) -> io::Result<String> {
-        std::fs::read_to_string(path)
+    fn read(&self, path: &Path) -> Result<String, FileError> {
+        if !is_spec_name(path) {
+            return Err(FileError::NotASpec);
+        }
+        let real = self.project.resolve(path)?;
+        // A symlink named `x.imgspec` may lead to any file of the project.
+        if !is_spec_name(&real) {
+            return Err(FileError::NotASpec);
+        }
+        read_regular(&real, SPEC_LIMIT)
     }
 }
 
@@ -37,11 +62,11 @@ impl MemoryLoader {
 }
 
 impl Loader for MemoryLoader {
-    fn read(&self, path: &Path) -> io::Result<String> {
+    fn read(&self, path: &Path) -> Result<String, FileError> {
         self.files
             .get(&normalize(path))
             .cloned()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+            .ok_or(FileError::NotFound)
     }
 }
 
@@ -51,11 +76,15 @@ pub fn normalize(path: &Path) -> PathBuf {
     for component in path.components() {
         match component {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // `..` removes a name before it; above the root it stays the
+            // root; at the start of a relative path it is kept.
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::fs::FileError;
 use crate::loader::{normalize, Loader};
 use crate::source::{SourceMap, Span};
 use crate::stdlib;
@@ -107,9 +108,9 @@ struct Resolver<'l> {
     diagnostics: Diagnostics,
 }
 
-/// Loads `root` and everything it imports. I/O failure of the root file is
+/// Loads `root` and everything it imports. Failure to read the root file is
 /// returned as `Err` (a usage error); everything else becomes diagnostics.
-pub fn load(loader: &dyn Loader, root: &Path) -> Result<(Program, Diagnostics), std::io::Error> {
+pub fn load(loader: &dyn Loader, root: &Path) -> Result<(Program, Diagnostics), FileError> {
     let text = loader.read(root)?;
     let mut resolver = Resolver {
         loader,
@@ -271,20 +272,30 @@ impl Resolver<'_> {
             return Some(id);
         }
         let text = match &origin {
-            Origin::Std(name) => stdlib::module(name).map(str::to_string),
-            Origin::File(path) => self.loader.read(path).ok(),
+            Origin::Std(name) => stdlib::module(name)
+                .map(str::to_string)
+                .ok_or(FileError::NotFound),
+            Origin::File(path) => self.loader.read(path),
         };
-        let Some(text) = text else {
-            self.diagnostics.push(
-                Diagnostic::error(
-                    Code::ModuleNotFound,
-                    use_decl.target_span,
-                    format!("cannot read `{display}`"),
-                )
-                .label("no such file")
-                .help("paths in `use` are relative to the file that contains the `use`"),
-            );
-            return None;
+        let text = match text {
+            Ok(text) => text,
+            Err(error) => {
+                let label = if error.is_not_found() {
+                    "no such file".to_string()
+                } else {
+                    format!("not read: {error}")
+                };
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        error.code(),
+                        use_decl.target_span,
+                        format!("cannot read `{display}`"),
+                    )
+                    .label(label)
+                    .help(error.help()),
+                );
+                return None;
+            }
         };
         self.add_module(origin, display, text, Some(use_decl.target_span))
     }

@@ -133,8 +133,12 @@ fn repository_mode_compiles_everything_and_reports_the_worst() {
     let err = text(&out.stderr);
     assert!(err.contains("E0110"), "{err}");
     assert!(
-        !err.contains("vendor"),
-        "ignored directories are not searched: {err}"
+        !err.contains("E0001"),
+        "ignored directories are not compiled: {err}"
+    );
+    assert!(
+        err.contains("warning[W0001]") && err.contains("vendor/v.imgspec"),
+        "but the specs in them are named: {err}"
     );
     assert!(
         !err.contains("E0016"),

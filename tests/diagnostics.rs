@@ -1,10 +1,14 @@
 //! One fixture per diagnostic code under tests/fixtures/diagnostics, named
 //! `CODE-what.imgspec`. Each must report its code, and its rendering
-//! (source, labels, help) is a reviewed snapshot.
+//! (source, labels, help) is a reviewed snapshot. Codes about files and
+//! the command line have a directory `CODE-what/` instead: a small project
+//! that the command in its `args` (one argument per line) is run in, after
+//! the lines of an optional `setup` file (`sparse PATH BYTES`) are done.
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use common::{codes, compile_file, rendered, sorted_entries};
 use imgspec::diagnostic::{render_json, Code, Severity};
@@ -15,6 +19,13 @@ fn fixtures() -> Vec<std::path::PathBuf> {
     sorted_entries(Path::new(FIXTURES))
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "imgspec"))
+        .collect()
+}
+
+fn command_fixtures() -> Vec<PathBuf> {
+    sorted_entries(Path::new(FIXTURES))
+        .into_iter()
+        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "support"))
         .collect()
 }
 
@@ -75,7 +86,11 @@ fn every_fixture_reports_its_code() {
 
 #[test]
 fn every_code_has_a_fixture_and_documentation() {
-    let fixture_codes: Vec<String> = fixtures().iter().map(|f| code_of(f)).collect();
+    let fixture_codes: Vec<String> = fixtures()
+        .iter()
+        .chain(&command_fixtures())
+        .map(|f| code_of(f))
+        .collect();
     let docs = std::fs::read_to_string("docs/diagnostics.md").expect("docs/diagnostics.md");
     for code in Code::ALL {
         let code = code.as_str();
@@ -281,4 +296,93 @@ fn syntax_errors_name_the_likely_mistake() {
     );
     let (_, help, _) = first("image a {\n  workdir: \"/app\"\n}\n");
     assert!(help.starts_with("fields are set with `=`"), "{help}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create fixture copy");
+    for entry in sorted_entries(from) {
+        let target = to.join(entry.file_name().expect("file name"));
+        if entry.is_dir() {
+            copy_dir(&entry, &target);
+        } else {
+            std::fs::copy(&entry, &target).expect("copy fixture file");
+        }
+    }
+}
+
+/// The fixture copied into a fresh project (a `.git` marks its root), set
+/// up, and its command run with `format` inserted after the subcommand.
+fn run_command_fixture(fixture: &Path, format: Option<&str>) -> std::process::Output {
+    let name = fixture.file_name().expect("name").to_string_lossy();
+    let dir = common::workspace(&format!("diagnostics/{name}"), &[]);
+    copy_dir(fixture, &dir);
+    std::fs::create_dir_all(dir.join(".git")).expect("mark the project root");
+    let setup = std::fs::read_to_string(dir.join("setup")).unwrap_or_default();
+    for line in setup.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words[..] {
+            ["sparse", path, bytes] => {
+                let file = std::fs::File::create(dir.join(path)).expect("create sparse file");
+                file.set_len(bytes.parse().expect("size"))
+                    .expect("size the file");
+            }
+            _ => panic!("{}: unknown setup line `{line}`", fixture.display()),
+        }
+    }
+    let args = std::fs::read_to_string(dir.join("args")).expect("args");
+    let mut args: Vec<&str> = args.lines().collect();
+    if let Some(format) = format {
+        args.splice(1..1, ["--message-format", format]);
+    }
+    Command::new(env!("CARGO_BIN_EXE_imgspec"))
+        .args(&args)
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run imgspec")
+}
+
+#[test]
+fn every_command_fixture_reports_its_code() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("docs/diagnostic.schema.json").expect("schema"),
+    )
+    .expect("schema JSON");
+    for fixture in command_fixtures() {
+        let code = code_of(&fixture);
+        let human = run_command_fixture(&fixture, None);
+        let text = String::from_utf8_lossy(&human.stderr).into_owned();
+        assert!(
+            text.contains(&format!("error[{code}]")) || text.contains(&format!("warning[{code}]")),
+            "{}: expected {code}\n{text}",
+            fixture.display()
+        );
+        let name = fixture
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        insta::assert_snapshot!(name, text);
+
+        let json = run_command_fixture(&fixture, Some("json"));
+        assert_eq!(
+            json.status.code(),
+            human.status.code(),
+            "{}",
+            fixture.display()
+        );
+        let stderr = String::from_utf8_lossy(&json.stderr).into_owned();
+        assert!(!stderr.is_empty(), "{}: no JSON", fixture.display());
+        for line in stderr.lines() {
+            let value: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}: not JSON ({e}): {line}", fixture.display()));
+            if let Err(problem) = validate(&value, &schema, "$") {
+                panic!("{}: {problem}\n{line}", fixture.display());
+            }
+            assert!(
+                value["help"].is_string(),
+                "{}: no help: {line}",
+                fixture.display()
+            );
+        }
+    }
 }

@@ -26,7 +26,7 @@ macro_rules! codes {
 codes! {
     Syntax = "E0001", "the file does not follow the imgspec grammar";
     InvalidEscape = "E0002", "a string contains an unknown escape sequence";
-    ModuleNotFound = "E0003", "a `use` names a module or file that does not exist";
+    ModuleNotFound = "E0003", "a `use` (or the command line) names a module or file that does not exist";
     ImportCycle = "E0004", "modules import each other in a cycle";
     UnknownName = "E0005", "a name refers to nothing in scope";
     DuplicateDefinition = "E0006", "two definitions in one file share a name";
@@ -40,6 +40,16 @@ codes! {
     Interpolation = "E0014", "a `{{ }}` interpolation is malformed or names an unknown parameter";
     InvalidValue = "E0015", "a value has the right type but is not allowed";
     NoImages = "E0016", "the file defines no image to compile";
+    OutsideProject = "E0017", "a file to read or write lies outside the project";
+    NotASpec = "E0018", "a file read as a spec does not end in `.imgspec`";
+    NotRegularFile = "E0019", "a file to read or write is a directory, device, FIFO, socket or broken link";
+    FileTooLarge = "E0020", "a spec is larger than the 1 MiB limit";
+    FileIo = "E0021", "a file cannot be read or written";
+    ProtectedOutput = "E0022", "an output would overwrite a spec, a source, a manifest or another input of the image";
+    StaleOutput = "E0023", "a generated file on disk differs from what its spec produces, or its spec was not checked";
+    OutputClash = "E0024", "two images would write the same file";
+    Usage = "E0025", "the command line asks for something the specs do not have";
+    SpecSkipped = "W0001", "repository mode found a spec it did not compile";
     RootUser = "E0101", "the runner would run as root without an explicit opt-out";
     UnpinnedBase = "E0102", "a base image is untagged or tagged `latest`";
     InvalidPackage = "E0103", "a package name or version is not valid for the package manager";

@@ -57,7 +57,12 @@ pub fn compile_with(loader: &dyn Loader, path: &Path) -> Compilation {
 }
 
 pub fn compile_file(path: &Path) -> Compilation {
-    compile_with(&FsLoader, path)
+    compile_with(&loader_for(path), path)
+}
+
+/// A loader for the project that holds `path`.
+pub fn loader_for(path: &Path) -> FsLoader {
+    FsLoader::for_spec(path).unwrap_or_else(|e| panic!("no project for {}: {e}", path.display()))
 }
 
 /// Compiles for a real engine here: no `# syntax=` line.
@@ -65,7 +70,7 @@ pub fn compile_file_without_syntax(path: &Path) -> Compilation {
     let options = Options {
         frontend: Frontend::parse("none").ok(),
     };
-    compile(&FsLoader, path, &options)
+    compile(&loader_for(path), path, &options)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
