@@ -1116,8 +1116,10 @@ fn assert_explain_is_sound(case: &Case, output: &Compiled, changed: &str, steps:
         // BuildKit numbers the instructions that make layers (RUN, COPY,
         // WORKDIR) after FROM, which counts unless it is `scratch` or a
         // named build context (the case's `base_env`).
+        // A stage built on another stage has no FROM step of its own either.
         let from_context = case.base_env.is_some_and(|(base, _)| stage.from == base);
-        let offset = if stage.from == "scratch" || from_context {
+        let from_stage = output.ir.stages.iter().any(|s| s.name == stage.from);
+        let offset = if stage.from == "scratch" || from_context || from_stage {
             1
         } else {
             2
