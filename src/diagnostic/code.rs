@@ -57,6 +57,7 @@ codes! {
     ForbiddenCommand = "E0115", "a step uses `cd` or `sudo`, which the Dockerfile expresses otherwise";
     MissingHealthTool = "E0116", "an HTTP health check needs curl or wget in the runner";
     InterpreterMismatch = "E0117", "the runner lacks the interpreter version an ecosystem's output was built for";
+    SensitiveSource = "E0118", "a source or manifest would bring `.git`, a dotenv file or credentials into the build context";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
 }

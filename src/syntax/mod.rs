@@ -4,4 +4,7 @@ pub mod ast;
 mod parser;
 mod rule_names;
 
+pub mod marks;
+
+pub use marks::LITERAL_DOLLAR;
 pub use parser::parse;

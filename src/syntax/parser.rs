@@ -6,6 +6,7 @@ use pest::Parser as _;
 use pest_derive::Parser;
 
 use super::ast::*;
+use super::marks;
 use super::rule_names::human_name;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
@@ -500,7 +501,23 @@ impl Builder<'_> {
         let mut out = String::new();
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::string_text => out.push_str(part.as_str()),
+                Rule::string_text => {
+                    let text = part.as_str();
+                    if let Some((at, c)) = text.char_indices().find(|(_, c)| marks::is_mark(*c)) {
+                        let start = part.as_span().start() + at;
+                        let end = start + c.len_utf8();
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                Code::UnsafeString,
+                                Span::new(self.file, start..end),
+                                format!("a string cannot contain U+{:04X}", c as u32),
+                            )
+                            .label("a noncharacter reserved for the compiler's own use")
+                            .help("remove it; write `\\$` for a literal dollar sign"),
+                        );
+                    }
+                    out.push_str(text);
+                }
                 Rule::escape => {
                     let text = part.as_str();
                     match decode_escape(text) {
@@ -530,10 +547,10 @@ fn decode_escape(text: &str) -> Option<char> {
         "n" => Some('\n'),
         "t" => Some('\t'),
         "r" => Some('\r'),
-        "$" => Some('$'),
+        "$" => Some(marks::LITERAL_DOLLAR),
         _ => {
             let hex = body.strip_prefix("u{")?.strip_suffix('}')?;
-            char::from_u32(u32::from_str_radix(hex, 16).ok()?)
+            char::from_u32(u32::from_str_radix(hex, 16).ok()?).filter(|c| !marks::is_mark(*c))
         }
     }
 }
