@@ -15,7 +15,7 @@ pub struct FsLoader;
 
 impl Loader for FsLoader {
     fn read(&self, path: &Path) -> io::Result<String> {
-        std::fs::read_to_string(path)
+        crate::source::decode(std::fs::read(path)?)
     }
 }
 

@@ -110,7 +110,7 @@ struct Resolver<'l> {
 /// Loads `root` and everything it imports. I/O failure of the root file is
 /// returned as `Err` (a usage error); everything else becomes diagnostics.
 pub fn load(loader: &dyn Loader, root: &Path) -> Result<(Program, Diagnostics), std::io::Error> {
-    let text = loader.read(root)?;
+    let read = loader.read(root);
     let mut resolver = Resolver {
         loader,
         program: Program {
@@ -122,6 +122,16 @@ pub fn load(loader: &dyn Loader, root: &Path) -> Result<(Program, Diagnostics), 
         stack: Vec::new(),
         diagnostics: Diagnostics::default(),
     };
+    let text = match read {
+        Ok(text) => text,
+        Err(error) => match crate::source::not_utf8(&error) {
+            Some(bad) => {
+                resolver.not_utf8(root.display().to_string(), bad, None);
+                return Ok((resolver.program, resolver.diagnostics));
+            }
+            None => return Err(error),
+        },
+    };
     let origin = Origin::File(normalize(root));
     let root_id = resolver.add_module(origin, root.display().to_string(), text, None);
     resolver.program.root = root_id;
@@ -129,6 +139,23 @@ pub fn load(loader: &dyn Loader, root: &Path) -> Result<(Program, Diagnostics), 
 }
 
 impl Resolver<'_> {
+    /// Reports a file that is not UTF-8 at its first bad byte.
+    fn not_utf8(&mut self, display: String, bad: &crate::source::NotUtf8, via: Option<Span>) {
+        let file = self.program.sources.add(display, bad.lossy.clone());
+        let end = bad.offset + '\u{FFFD}'.len_utf8();
+        let mut diagnostic = Diagnostic::error(
+            Code::Syntax,
+            Span::new(file, bad.offset..end),
+            "this file is not valid UTF-8",
+        )
+        .label(format!("byte {} is not part of a UTF-8 character", bad.offset))
+        .help("save the file as UTF-8 (editors call it \"UTF-8\" or \"Unicode\"); Latin-1 or UTF-16 text must be converted");
+        if let Some(span) = via {
+            diagnostic = diagnostic.secondary(span, "imported here");
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
     fn add_module(
         &mut self,
         origin: Origin,
@@ -272,7 +299,16 @@ impl Resolver<'_> {
         }
         let text = match &origin {
             Origin::Std(name) => stdlib::module(name).map(str::to_string),
-            Origin::File(path) => self.loader.read(path).ok(),
+            Origin::File(path) => match self.loader.read(path) {
+                Ok(text) => Some(text),
+                Err(error) => {
+                    if let Some(bad) = crate::source::not_utf8(&error) {
+                        self.not_utf8(display, bad, Some(use_decl.target_span));
+                        return None;
+                    }
+                    None
+                }
+            },
         };
         let Some(text) = text else {
             self.diagnostics.push(

@@ -97,3 +97,35 @@ impl SourceMap {
         (line, column)
     }
 }
+
+/// Source bytes that are not UTF-8: the offset of the first bad byte and
+/// the text decoded with replacement characters, to show where it is.
+#[derive(Debug)]
+pub struct NotUtf8 {
+    pub offset: usize,
+    pub lossy: String,
+}
+
+impl std::fmt::Display for NotUtf8 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not valid UTF-8 at byte {}", self.offset)
+    }
+}
+
+impl std::error::Error for NotUtf8 {}
+
+/// Decodes a spec file read as bytes. Text that is not UTF-8 is an
+/// `InvalidData` error carrying [`NotUtf8`], which the resolver turns into
+/// a diagnostic at the first bad byte.
+pub fn decode(bytes: Vec<u8>) -> std::io::Result<String> {
+    String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
+        std::io::Error::new(std::io::ErrorKind::InvalidData, NotUtf8 { offset, lossy })
+    })
+}
+
+/// The [`NotUtf8`] inside an error from [`decode`], if that is what it is.
+pub fn not_utf8(error: &std::io::Error) -> Option<&NotUtf8> {
+    error.get_ref()?.downcast_ref::<NotUtf8>()
+}

@@ -3,6 +3,7 @@
 pub mod ast;
 mod parser;
 mod rule_names;
+mod slips;
 
 pub mod marks;
 

@@ -518,17 +518,28 @@ fn quoted_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
 
 /// A value written into one Dockerfile line: no newlines or control characters.
 fn string_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
-    if text.chars().any(char::is_control) {
-        d.push(
-            Diagnostic::error(
-                Code::UnsafeString,
-                span,
-                format!("{what} cannot contain a newline or control character"),
-            )
+    let Some(c) = text.chars().find(|c| c.is_control()) else {
+        return;
+    };
+    let (message, help) = match c {
+        '\n' | '\r' => (
+            format!("{what} cannot contain a line break"),
+            "remove the line break; only build steps may span several lines".to_string(),
+        ),
+        '\t' => (
+            format!("{what} cannot contain a tab"),
+            "a tab in a string looks like spaces but is not: replace it with spaces (a `\\t` escape is refused here too)".to_string(),
+        ),
+        c => (
+            format!("{what} cannot contain the control character U+{:04X}", c as u32),
+            "remove it; control characters are invisible and have no place in this value".to_string(),
+        ),
+    };
+    d.push(
+        Diagnostic::error(Code::UnsafeString, span, message)
             .label("would split or corrupt the Dockerfile line")
-            .help("remove the line break; only build steps may span several lines"),
-        );
-    }
+            .help(help),
+    );
 }
 
 fn command_text(text: &str, span: Span, base: &Base, d: &mut Diagnostics) {
