@@ -52,7 +52,7 @@ pub fn keep_dollars(text: &str) -> String {
 
 /// `text` for a shell command: each interpolated value quoted for the
 /// quoting context it lands in, so the shell reads it as one piece of data
-/// (unquoted: in single quotes; inside `"..."`: `\`, `"`, `$` and `` ` ``
+/// (unquoted: in double quotes; inside `"..."`: `\`, `"`, `$` and `` ` ``
 /// escaped; inside `'...'`: each `'` closed, escaped and reopened).
 pub fn shell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -66,17 +66,19 @@ pub fn shell(text: &str) -> String {
                 let value = plain(&value);
                 if single {
                     out.push_str(&value.replace('\'', "'\\''"));
-                } else if double {
-                    for v in value.chars() {
-                        if "\\\"$`".contains(v) {
-                            out.push('\\');
-                        }
-                        out.push(v);
+                    continue;
+                }
+                if !double {
+                    out.push('"');
+                }
+                for v in value.chars() {
+                    if "\\\"$`".contains(v) {
+                        out.push('\\');
                     }
-                } else {
-                    out.push('\'');
-                    out.push_str(&value.replace('\'', "'\\''"));
-                    out.push('\'');
+                    out.push(v);
+                }
+                if !double {
+                    out.push('"');
                 }
             }
             CLOSE => {}
@@ -110,11 +112,11 @@ mod tests {
         let bin = mark("x /*");
         assert_eq!(
             shell(&format!("rm -rf target/{bin}")),
-            "rm -rf target/'x /*'"
+            "rm -rf target/\"x /*\""
         );
         assert_eq!(shell(&format!("echo \"{bin}\"")), "echo \"x /*\"");
         let tricky = mark("a'b\"$c");
-        assert_eq!(shell(&format!("echo {tricky}")), r#"echo 'a'\''b"$c'"#);
+        assert_eq!(shell(&format!("echo {tricky}")), r#"echo "a'b\"\$c""#);
         assert_eq!(shell(&format!("echo \"{tricky}\"")), r#"echo "a'b\"\$c""#);
         assert_eq!(shell(&format!("echo '{tricky}'")), r#"echo 'a'\''b"$c'"#);
         assert_eq!(mark("3.12"), "3.12");
