@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use crate::frontend::Frontend;
 use crate::ir::{Copy, Dockerfile, Healthcheck, Instruction, Mount, Run, Stage};
+use crate::syntax::LITERAL_DOLLAR;
 
 pub fn dockerfile(file: &Dockerfile, source: &str, frontend: &Frontend) -> String {
     let mut out = String::new();
@@ -77,7 +78,7 @@ fn write_instruction(
     match instruction {
         Instruction::Shell(args) => line(out, "SHELL", &json_array(args)),
         Instruction::Run(run) => write_run(out, run, stage.shell.as_deref(), frontend),
-        Instruction::Workdir(path) => line(out, "WORKDIR", path),
+        Instruction::Workdir(path) => line(out, "WORKDIR", &workdir(path)),
         Instruction::Copy(copy) => write_copy(out, copy, frontend),
         Instruction::Arg(args) => line(out, "ARG", &assignments(args, false)),
         Instruction::Env(vars) => line(out, "ENV", &assignments(vars, false)),
@@ -92,7 +93,10 @@ fn write_instruction(
                 .collect::<Vec<_>>()
                 .join(" "),
         ),
-        Instruction::Volume(paths) => line(out, "VOLUME", &json_array(paths)),
+        Instruction::Volume(paths) => {
+            let words: Vec<String> = paths.iter().map(|p| lexer_word(p)).collect();
+            line(out, "VOLUME", &json_array(&words))
+        }
         Instruction::StopSignal(signal) => line(out, "STOPSIGNAL", signal),
         Instruction::Healthcheck(health) => write_healthcheck(out, health),
         Instruction::Entrypoint(args) => line(out, "ENTRYPOINT", &json_array(args)),
@@ -124,8 +128,11 @@ fn json_string(text: &str) -> String {
 }
 
 /// `KEY="value"` pairs, one per continuation line when there are several.
-/// Quotes and backslashes are escaped; in labels `$` is escaped too, since
-/// labels are literal metadata, while ENV keeps `$VAR` references working.
+/// BuildKit reads each value with its shell lexer: inside double quotes a
+/// backslash escapes `"`, `\` and `$`. In labels every `$` is literal
+/// metadata; in ENV and ARG a `$` that starts a variable name or `${`
+/// stays a reference (`$PATH`), and every other `$`, including the ones
+/// the spec wrote as `\$`, is escaped so it arrives as a dollar sign.
 fn assignments(pairs: &[(String, String)], literal_dollar: bool) -> String {
     let rendered: Vec<String> = pairs
         .iter()
@@ -136,7 +143,7 @@ fn assignments(pairs: &[(String, String)], literal_dollar: bool) -> String {
             {
                 k.clone()
             } else {
-                format!("\"{}\"", escape_double_quoted(k, literal_dollar))
+                format!("\"{}\"", escape_double_quoted(k, true))
             };
             format!("{key}=\"{}\"", escape_double_quoted(v, literal_dollar))
         })
@@ -144,19 +151,75 @@ fn assignments(pairs: &[(String, String)], literal_dollar: bool) -> String {
     rendered.join(" \\\n    ")
 }
 
+/// Text for inside `"..."` in ENV, ARG and LABEL (see [`assignments`]).
 pub fn escape_double_quoted(text: &str, literal_dollar: bool) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '"' | '\\' => {
                 out.push('\\');
                 out.push(c);
             }
+            LITERAL_DOLLAR => out.push_str("\\$"),
             '$' if literal_dollar => out.push_str("\\$"),
+            '$' => {
+                let reference = chars
+                    .peek()
+                    .is_some_and(|n| *n == '{' || n.is_ascii_alphabetic() || *n == '_');
+                out.push_str(if reference { "$" } else { "\\$" });
+            }
             _ => out.push(c),
         }
     }
     out
+}
+
+/// Characters that mean nothing to BuildKit's lexer, to its flag parser or
+/// to COPY's pattern matching (besides the `*` and `?` wildcards the
+/// language gives sources): paths made of them are written as they are.
+fn plain_path(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with('-')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/*?+@%=:,~^".contains(c))
+}
+
+/// An operand of COPY, WORKDIR or VOLUME, which BuildKit passes through
+/// its shell lexer even in JSON form: quotes, `\` and `$` are escaped with
+/// a backslash so the lexer hands back exactly `text`.
+pub fn lexer_word(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '\'' | '"' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            LITERAL_DOLLAR => out.push_str("\\$"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A COPY source: `[` has no meaning in the language's globs, so it is
+/// written as the class `[[]` that matches only itself (a backslash escape
+/// would make BuildKit take the source for a plain path and look for the
+/// backslash too).
+fn copy_source(text: &str) -> String {
+    text.replace('[', "[[]")
+}
+
+/// WORKDIR takes the rest of the line, trimmed, through the lexer: plain
+/// paths as they are, others double-quoted (which also keeps trailing
+/// spaces).
+fn workdir(path: &str) -> String {
+    if plain_path(path) {
+        return path.to_string();
+    }
+    format!("\"{}\"", escape_double_quoted(path, true))
 }
 
 fn write_run(out: &mut String, run: &Run, shell: Option<&str>, frontend: &Frontend) {
@@ -227,16 +290,14 @@ fn write_copy(out: &mut String, copy: &Copy, frontend: &Frontend) {
     if let Some(from) = &copy.from {
         flags.push(format!("--from={from}"));
     }
-    let mut paths = copy.sources.clone();
+    let mut paths: Vec<String> = copy.sources.iter().map(|s| copy_source(s)).collect();
     paths.push(copy.dest.clone());
-    let needs_json = paths.iter().any(|p| {
-        p.chars()
-            .any(|c| c.is_whitespace() || c == '"' || c == '\\' || c == '[')
-    });
-    let paths = if needs_json {
-        json_array(&paths)
-    } else {
+    let paths = if paths.iter().all(|p| plain_path(p)) {
         paths.join(" ")
+    } else {
+        // JSON keeps spaces inside their operand; the lexer still runs.
+        let words: Vec<String> = paths.iter().map(|p| lexer_word(p)).collect();
+        json_array(&words)
     };
     flags.push(paths);
     line(out, "COPY", &flags.join(" "));
@@ -288,6 +349,18 @@ mod tests {
     fn double_quoted_escapes() {
         assert_eq!(escape_double_quoted(r#"a"b\c$d"#, false), r#"a\"b\\c$d"#);
         assert_eq!(escape_double_quoted("$x", true), "\\$x");
+        assert_eq!(escape_double_quoted("5$ $1 ${A}", false), "5\\$ \\$1 ${A}");
+        assert_eq!(escape_double_quoted("\u{FDD0}HOME", false), "\\$HOME");
+    }
+
+    #[test]
+    fn lexer_words_and_copy_sources() {
+        assert_eq!(lexer_word(r#"it's "a" $X\"#), r#"it\'s \"a\" \$X\\"#);
+        assert_eq!(copy_source("data[1].csv"), "data[[]1].csv");
+        assert!(plain_path("src/*.py"));
+        assert!(!plain_path("--x"));
+        assert_eq!(workdir("/srv/app"), "/srv/app");
+        assert_eq!(workdir("/it's $x "), r#""/it's \$x ""#);
     }
 
     #[test]

@@ -205,6 +205,14 @@ impl<'p, 'd> Evaluator<'p, 'd> {
         // A bound on the work of one interpolation: a runaway loop in a
         // template string is an error, not a hang.
         jinja.set_fuel(Some(INTERPOLATION_FUEL));
+        // Inserted text that is not a plain word is marked, so a shell
+        // command can quote it and every other field can escape it.
+        jinja.set_formatter(|out, state, value| match value.as_str() {
+            Some(text) => out
+                .write_str(&crate::syntax::marks::mark(text))
+                .map_err(|_| minijinja::Error::from(minijinja::ErrorKind::WriteFailure)),
+            None => minijinja::escape_formatter(out, state, value),
+        });
         Evaluator {
             program,
             diagnostics,

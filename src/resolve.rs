@@ -111,7 +111,7 @@ struct Resolver<'l> {
 /// Loads `root` and everything it imports. Failure to read the root file is
 /// returned as `Err` (a usage error); everything else becomes diagnostics.
 pub fn load(loader: &dyn Loader, root: &Path) -> Result<(Program, Diagnostics), FileError> {
-    let text = loader.read(root)?;
+    let read = loader.read(root);
     let mut resolver = Resolver {
         loader,
         program: Program {
@@ -123,6 +123,14 @@ pub fn load(loader: &dyn Loader, root: &Path) -> Result<(Program, Diagnostics), 
         stack: Vec::new(),
         diagnostics: Diagnostics::default(),
     };
+    let text = match read {
+        Ok(text) => text,
+        Err(FileError::NotUtf8(bad)) => {
+            resolver.not_utf8(root.display().to_string(), &bad, None);
+            return Ok((resolver.program, resolver.diagnostics));
+        }
+        Err(error) => return Err(error),
+    };
     let origin = Origin::File(normalize(root));
     let root_id = resolver.add_module(origin, root.display().to_string(), text, None);
     resolver.program.root = root_id;
@@ -130,6 +138,23 @@ pub fn load(loader: &dyn Loader, root: &Path) -> Result<(Program, Diagnostics), 
 }
 
 impl Resolver<'_> {
+    /// Reports a file that is not UTF-8 at its first bad byte.
+    fn not_utf8(&mut self, display: String, bad: &crate::source::NotUtf8, via: Option<Span>) {
+        let file = self.program.sources.add(display, bad.lossy.clone());
+        let end = bad.offset + '\u{FFFD}'.len_utf8();
+        let mut diagnostic = Diagnostic::error(
+            Code::Syntax,
+            Span::new(file, bad.offset..end),
+            "this file is not valid UTF-8",
+        )
+        .label(format!("byte {} is not part of a UTF-8 character", bad.offset))
+        .help("save the file as UTF-8 (editors call it \"UTF-8\" or \"Unicode\"); Latin-1 or UTF-16 text must be converted");
+        if let Some(span) = via {
+            diagnostic = diagnostic.secondary(span, "imported here");
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
     fn add_module(
         &mut self,
         origin: Origin,
@@ -279,6 +304,10 @@ impl Resolver<'_> {
         };
         let text = match text {
             Ok(text) => text,
+            Err(FileError::NotUtf8(bad)) => {
+                self.not_utf8(display, &bad, Some(use_decl.target_span));
+                return None;
+            }
             Err(error) => {
                 let label = if error.is_not_found() {
                     "no such file".to_string()

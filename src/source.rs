@@ -97,3 +97,29 @@ impl SourceMap {
         (line, column)
     }
 }
+
+/// Source bytes that are not UTF-8: the offset of the first bad byte and
+/// the text decoded with replacement characters, to show where it is.
+#[derive(Debug)]
+pub struct NotUtf8 {
+    pub offset: usize,
+    pub lossy: String,
+}
+
+impl std::fmt::Display for NotUtf8 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not valid UTF-8 at byte {}", self.offset)
+    }
+}
+
+impl std::error::Error for NotUtf8 {}
+
+/// Decodes a spec file read as bytes; text that is not UTF-8 becomes a
+/// [`NotUtf8`], which the resolver reports at the first bad byte.
+pub fn decode(bytes: Vec<u8>) -> Result<String, NotUtf8> {
+    String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
+        NotUtf8 { offset, lossy }
+    })
+}

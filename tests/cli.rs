@@ -304,3 +304,23 @@ fn colour_only_when_asked_or_on_a_terminal() {
         .expect("run");
     assert!(!stderr(&no_color).contains('\u{1b}'));
 }
+
+#[test]
+fn a_file_that_is_not_utf8_is_exit_1_at_the_bad_byte() {
+    let dir = workspace("cli/latin1", &[]);
+    let spec = dir.join("app.imgspec");
+    let mut bytes = ONE.replace("src/", "caf\u{0}/").into_bytes();
+    let at = bytes.iter().position(|b| *b == 0).expect("marker");
+    bytes[at] = 0xE9; // `é` in Latin-1
+    std::fs::write(&spec, &bytes).expect("write spec");
+    let o = imgspec(&["check", spec.to_str().expect("utf-8"), "--color", "never"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error[E0001]: this file is not valid UTF-8"),
+        "{err}"
+    );
+    assert!(err.contains("app.imgspec:4:18"), "{err}");
+    assert!(err.contains(&format!("byte {at} ")), "{err}");
+    assert!(err.contains("help: save the file as UTF-8"), "{err}");
+}

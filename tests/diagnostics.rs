@@ -386,3 +386,87 @@ fn every_command_fixture_reports_its_code() {
         }
     }
 }
+
+#[test]
+fn invisible_and_common_slips_are_named() {
+    let first = |spec: &str| {
+        let loader = imgspec::loader::MemoryLoader::new().with("a.imgspec", spec);
+        let c = common::compile_with(&loader, Path::new("a.imgspec"));
+        let d = c
+            .diagnostics
+            .sorted()
+            .first()
+            .map(|d| (*d).clone())
+            .expect("a diagnostic");
+        let (line, column) = c
+            .sources
+            .line_col(d.labels[0].span.file, d.labels[0].span.start);
+        (
+            d.code.as_str(),
+            d.message,
+            d.help.unwrap_or_default(),
+            line,
+            column,
+        )
+    };
+    let body = "image a {\n  base = debian.bookworm()\n  sources = [\"a/\", \"b/\"]\n}\n";
+    let good = format!("use std.debian\n{body}");
+    let cases: &[(String, &str, &str, usize, usize)] = &[
+        (
+            format!("\u{FEFF}{good}"),
+            "byte-order mark",
+            "without a byte-order mark",
+            1,
+            1,
+        ),
+        (
+            good.replace("base = ", "base =\u{A0}"),
+            "a non-breaking space (U+00A0)",
+            "ordinary space",
+            3,
+            9,
+        ),
+        (
+            good.replace("base = ", "base =\u{200B} "),
+            "a zero-width space (U+200B)",
+            "ordinary space",
+            3,
+            9,
+        ),
+        (
+            good.replace("\"a/\"", "\u{201C}a/\u{201D}"),
+            "a typographic double quote",
+            "smart quotes",
+            4,
+            14,
+        ),
+        (
+            good.replace("\"a/\",", "\"a/\""),
+            "a comma is missing",
+            "separated by commas",
+            4,
+            18,
+        ),
+        (
+            good.replace("\"a/\",", "\"a/,"),
+            "this string is never closed",
+            "on the line they start",
+            4,
+            22,
+        ),
+        (
+            good.replace("a/", "a\t/"),
+            "a source cannot contain a tab",
+            "replace it with spaces",
+            4,
+            14,
+        ),
+    ];
+    for (spec, message, help, line, column) in cases {
+        let (code, got, got_help, got_line, got_column) = first(spec);
+        assert!(matches!(code, "E0001" | "E0113"), "{spec:?}: {code}");
+        assert!(got.contains(message), "{spec:?}: {got}");
+        assert!(got_help.contains(help), "{spec:?}: {got_help}");
+        assert_eq!((got_line, got_column), (*line, *column), "{spec:?}: {got}");
+    }
+}

@@ -32,6 +32,25 @@ const HOSTILE: &[&str] = &[
     "nul\u{0}byte",
     "carriage\rreturn",
     "unicode é ✓",
+    "--mount=type=bind,source=/,target=/host,rw",
+    "-",
+    "a,b",
+    "it's.txt",
+    "a'b'c",
+    "5$",
+    "$1 and $$",
+    "${X",
+    "\u{202E}evil",
+    "next\u{85}line",
+    " leading",
+    "trailing ",
+    "two  spaces",
+    "data[1].csv",
+    "nbsp\u{a0}",
+    ".env",
+    "*",
+    ".*",
+    "x /*",
 ];
 
 /// Each field under test: a spec with `@` where the hostile string goes.
@@ -63,6 +82,10 @@ const FIELDS: &[(&str, &str)] = &[
     ("eco_output", "ecosystem output = @"),
     ("eco_cache", "ecosystem cache = [@]"),
     ("eco_finish", "ecosystem finish = @"),
+    ("eco_dir", "ecosystem dir = @"),
+    // A base of the spec's own, and a stdlib template parameter.
+    ("base_ref", "base ref = @"),
+    ("rust_bin", "rust bin = @"),
 ];
 
 fn imgspec_literal(text: &str) -> String {
@@ -83,6 +106,18 @@ fn imgspec_literal(text: &str) -> String {
 }
 
 fn spec(field: &str, value: &str) -> String {
+    if field == "base ref = @" {
+        return format!(
+            "base mine() {{\n  ref = {}\n  distro = debian\n  libc = glibc\n  shell = bash\n  packages = apt\n}}\nimage app {{\n  base = mine()\n  sources = [\"src/\"]\n}}\n",
+            imgspec_literal(value)
+        );
+    }
+    if field == "rust bin = @" {
+        return format!(
+            "use std.rust\nimage app = rust.service(bin: {}) {{}}\n",
+            imgspec_literal(value)
+        );
+    }
     if let Some(eco_field) = field.strip_prefix("ecosystem ") {
         let eco_field = eco_field.replace('@', &imgspec_literal(value));
         let key = eco_field.split_whitespace().next().unwrap_or_default();
@@ -153,6 +188,7 @@ fn hostile_strings_never_change_the_instruction_structure() {
         let baseline_value = match *name {
             "workdir" | "volume" | "cache" | "eco_output" | "eco_cache" => "/plain",
             "stop_signal" => "SIGTERM",
+            "base_ref" => "debian:bookworm-slim",
             _ => "plain",
         };
         let baseline = compile_one(&spec(field, baseline_value));
@@ -205,6 +241,7 @@ fn hostile_strings_never_change_the_instruction_structure() {
                     vec!["/bin/bash".into(), "-c".into(), value.to_string()],
                 )),
                 "health" => Some(("HEALTHCHECK", vec!["/app/check".into(), value.to_string()])),
+                "rust_bin" => Some(("CMD", vec![format!("/usr/local/bin/{value}")])),
                 _ => None,
             };
             if let Some((keyword, expected)) = &expected_exec {
@@ -230,9 +267,11 @@ fn hostile_strings_never_change_the_instruction_structure() {
             let stem = format!("{name}-{i:02}");
             std::fs::write(out_dir.join(format!("{stem}.Dockerfile")), &dockerfile)
                 .expect("write output");
+            let values = expected_values(name, value);
             let expect = serde_json::json!({
                 "keywords": keywords(&dockerfile),
                 "exec": expected_exec.map(|(k, v)| serde_json::json!({"keyword": k, "args": v})),
+                "values": values,
             });
             std::fs::write(
                 out_dir.join(format!("{stem}.expect.json")),
@@ -248,6 +287,51 @@ fn hostile_strings_never_change_the_instruction_structure() {
     assert!(rejected > 20, "only {rejected} hostile cases were rejected");
 }
 
+/// Where BuildKit must find `value` once it has parsed the Dockerfile and
+/// run its word processing (quotes, escapes, variables): checked by
+/// `.ci/check_dockerfiles.py`, which applies BuildKit's rules.
+fn expected_values(field: &str, value: &str) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let plain = value.replace('\u{FDD0}', "$");
+    let context_path = |p: &str| {
+        let p = p.trim_start_matches("./");
+        if p.ends_with('/') {
+            format!("{}/", p.trim_end_matches('/'))
+        } else {
+            p.to_string()
+        }
+    };
+    match field {
+        "env" => vec![json!({"keyword": "ENV", "key": "GREETING", "value": plain})],
+        "arg" => vec![json!({"keyword": "ARG", "key": "VERSION", "value": plain})],
+        "label" => vec![
+            json!({"keyword": "LABEL", "key": "org.opencontainers.image.title", "value": plain}),
+        ],
+        "workdir" => {
+            let w = plain.trim_end_matches('/');
+            let w = if w.is_empty() { "/" } else { w };
+            vec![json!({"keyword": "WORKDIR", "value": w})]
+        }
+        "volume" => vec![json!({"keyword": "VOLUME", "value": plain})],
+        "source" | "eco_manifest" => {
+            vec![json!({"keyword": "COPY", "source": context_path(&plain)})]
+        }
+        "artifact" => {
+            let from = if plain.starts_with('/') {
+                plain.clone()
+            } else {
+                format!("/app/{}", context_path(&plain))
+            };
+            vec![json!({"keyword": "COPY", "source": from})]
+        }
+        "eco_output" => vec![json!({"keyword": "COPY", "source": plain})],
+        "rust_bin" => {
+            vec![json!({"keyword": "COPY", "source": format!("/app/target/release/{plain}")})]
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn compile_one(text: &str) -> Result<String, String> {
     let loader = MemoryLoader::new().with("app.imgspec", text);
     let c = compile_with(&loader, Path::new("app.imgspec"));
@@ -255,4 +339,46 @@ fn compile_one(text: &str) -> Result<String, String> {
         Some(output) if !c.diagnostics.has_errors() => Ok(output.dockerfile.clone()),
         _ => Err(rendered(&c)),
     }
+}
+
+#[test]
+fn escaped_dollar_stays_a_dollar_in_env_and_arg() {
+    let text = "use std.debian\nimage app {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  args = { PRICE = \"\\$5 and ${TAG:-x}\" }\n  run { env = { HOME_TEXT = \"\\$HOME\", PATH = \"/opt/bin:$PATH\" } }\n}\n";
+    let dockerfile = compile_one(text).expect("compiles");
+    assert!(
+        dockerfile.contains(r#"ARG PRICE="\$5 and ${TAG:-x}""#),
+        "{dockerfile}"
+    );
+    assert!(dockerfile.contains(r#"HOME_TEXT="\$HOME""#), "{dockerfile}");
+    assert!(
+        dockerfile.contains(r#"PATH="/opt/bin:$PATH""#),
+        "{dockerfile}"
+    );
+    for bad in ["${HOME", "$1", "$$", "${A?x}", "${}"] {
+        let text = format!(
+            "use std.debian\nimage app {{\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  run {{ env = {{ X = \"{bad}\" }} }}\n}}\n"
+        );
+        let error = compile_one(&text).expect_err(bad);
+        assert!(
+            error.contains("E0113") && error.contains("`\\$`"),
+            "{bad}: {error}"
+        );
+    }
+}
+
+#[test]
+fn template_values_are_quoted_in_commands_and_exact_in_paths() {
+    let text = "use std.rust\nimage app = rust.service(bin: \"x /*\") {}\n";
+    let dockerfile = compile_one(text).expect("compiles");
+    assert!(
+        dockerfile.contains("rm -rf src target/release/\"x /*\" "),
+        "{dockerfile}"
+    );
+    assert!(!dockerfile.contains("x /* "), "{dockerfile}");
+    assert!(
+        dockerfile.contains(
+            r#"COPY --link --from=build ["/app/target/release/x /*", "/usr/local/bin/x /*"]"#
+        ),
+        "{dockerfile}"
+    );
 }

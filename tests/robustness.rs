@@ -91,3 +91,134 @@ fn long_template_chains_are_bounded() {
     text.push_str("image a = t199() {}\n");
     assert!(compile_text(&text), "a 200-deep chain must be reported");
 }
+
+/// A tiny deterministic generator (xorshift64), so every run mutates the
+/// same way and a failure can be reproduced from its iteration number.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Pieces that reach the quoting and the grammar's corners.
+const SPLICES: &[&str] = &[
+    "\"",
+    "'",
+    "\\",
+    "\\$",
+    "$",
+    "${X",
+    "{{ version }}",
+    "{%",
+    "--",
+    "-",
+    ",",
+    " ",
+    "\t",
+    "\n",
+    "\u{a0}",
+    "\u{feff}",
+    "\u{202e}",
+    "\u{85}",
+    "\u{fdd0}",
+    "[",
+    "]",
+    "{",
+    "}",
+    "(",
+    ")",
+    "=",
+    "+=",
+    ":",
+    "//",
+    "<<EOF",
+    "#",
+    "*",
+    ".*",
+    "..",
+    "/",
+    "é",
+    "0",
+    "99999999999999999999",
+    "true",
+    "step(\"x\", cache: [\"/c\"])",
+    "exec([\"a\"])",
+    "\"--mount=type=bind,source=/,target=/h\"",
+];
+
+fn mutate(text: &str, rng: &mut XorShift) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    for _ in 0..1 + rng.below(4) {
+        let at = rng.below(chars.len() + 1);
+        match rng.below(5) {
+            0 | 1 => {
+                let splice = SPLICES[rng.below(SPLICES.len())];
+                chars.splice(at..at, splice.chars());
+            }
+            2 => {
+                let end = (at + 1 + rng.below(8)).min(chars.len());
+                chars.drain(at.min(end)..end);
+            }
+            3 => {
+                let end = (at + 1 + rng.below(24)).min(chars.len());
+                let copy: Vec<char> = chars[at.min(end)..end].to_vec();
+                let to = rng.below(chars.len() + 1);
+                chars.splice(to..to, copy);
+            }
+            _ => {
+                if !chars.is_empty() {
+                    let i = at.min(chars.len() - 1);
+                    let j = rng.below(chars.len());
+                    chars.swap(i, j);
+                }
+            }
+        }
+    }
+    chars.into_iter().collect()
+}
+
+#[test]
+fn thousands_of_deterministic_mutations_give_diagnostics_or_output() {
+    let examples: Vec<String> = example_specs()
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("read example"))
+        .collect();
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let (mut compiled, mut refused) = (0, 0);
+    for iteration in 0..3000 {
+        let text = mutate(&examples[rng.below(examples.len())], &mut rng);
+        let loader = MemoryLoader::new().with("x.imgspec", text.as_str());
+        let c = compile_with(&loader, Path::new("x.imgspec"));
+        for d in c.diagnostics.sorted() {
+            assert!(
+                !d.labels.is_empty() && d.help.is_some(),
+                "iteration {iteration}: {d:?}\n{text}"
+            );
+        }
+        if c.diagnostics.has_errors() {
+            assert!(c.outputs.is_empty(), "iteration {iteration}");
+            refused += 1;
+        } else {
+            assert!(
+                !c.outputs.is_empty(),
+                "iteration {iteration}: neither\n{text}"
+            );
+            compiled += 1;
+        }
+    }
+    assert!(
+        compiled > 100 && refused > 100,
+        "{compiled} compiled, {refused} refused"
+    );
+}

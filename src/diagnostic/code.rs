@@ -70,6 +70,7 @@ codes! {
     AmbiguousWorkdir = "E0118", "dependencies and build results share the work directory, and no artifacts say which the runner takes";
     ArtifactOverDependencies = "E0119", "an artifact copies dependencies the runner already takes from their own stage";
     ArtifactCollision = "E0120", "two artifacts are copied to the same path in the runner";
+    SensitiveSource = "E0121", "a source or manifest would bring `.git`, a dotenv file or credentials into the build context";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
 }

@@ -29,7 +29,7 @@ pub enum FileError {
     TooLarge {
         limit: u64,
     },
-    NotUtf8,
+    NotUtf8(crate::source::NotUtf8),
     Io(std::io::Error),
 }
 
@@ -41,7 +41,7 @@ impl FileError {
             FileError::NotASpec => Code::NotASpec,
             FileError::NotRegular(_) => Code::NotRegularFile,
             FileError::TooLarge { .. } => Code::FileTooLarge,
-            FileError::NotUtf8 | FileError::Io(_) => Code::FileIo,
+            FileError::NotUtf8(_) | FileError::Io(_) => Code::FileIo,
         }
     }
 
@@ -53,7 +53,7 @@ impl FileError {
             FileError::NotASpec => "only files ending in `.imgspec` are read as specs".into(),
             FileError::NotRegular(_) => "name a regular file; directories, devices, FIFOs and sockets are never opened".into(),
             FileError::TooLarge { limit } => format!("specs are limited to {}; split it into modules joined with `use`", size(*limit)),
-            FileError::NotUtf8 => "save the file as UTF-8".into(),
+            FileError::NotUtf8(_) => "save the file as UTF-8".into(),
             FileError::Io(_) => "check the file's permissions and the disk".into(),
         }
     }
@@ -71,7 +71,7 @@ impl fmt::Display for FileError {
             FileError::NotASpec => f.write_str("it is not a `.imgspec` file"),
             FileError::NotRegular(what) => write!(f, "it is {what}, not a regular file"),
             FileError::TooLarge { limit } => write!(f, "it is larger than {}", size(*limit)),
-            FileError::NotUtf8 => f.write_str("it is not valid UTF-8"),
+            FileError::NotUtf8(bad) => write!(f, "it is {bad}"),
             FileError::Io(e) => write!(f, "{e}"),
         }
     }

@@ -39,5 +39,5 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<String, FileError> {
     if bytes.len() as u64 > limit {
         return Err(FileError::TooLarge { limit });
     }
-    String::from_utf8(bytes).map_err(|_| FileError::NotUtf8)
+    crate::source::decode(bytes).map_err(FileError::NotUtf8)
 }

@@ -789,7 +789,9 @@ fn exec_form(command: &Command, shell: Option<&str>) -> Vec<String> {
     }
 }
 
-/// An allow-list: ignore everything, then re-include what the builds copy.
+/// An allow-list: ignore everything, then re-include what the builds copy,
+/// then the spec's excludes, and last the sensitive names, so nothing
+/// before them can put those back.
 fn ignore_lines(image: &Image) -> Vec<String> {
     let mut lines = vec!["*".to_string()];
     let mut push = |line: String| {
@@ -801,21 +803,62 @@ fn ignore_lines(image: &Image) -> Vec<String> {
     for build in builds {
         for eco in &build.deps {
             for path in manifest_paths(eco) {
-                push(format!(
-                    "!{}",
-                    path.trim_start_matches("./").trim_end_matches('/')
-                ));
+                push(format!("!{}", ignore_literal(&path)));
             }
         }
         for source in &build.sources {
-            push(format!(
-                "!{}",
-                source.value.trim_start_matches("./").trim_end_matches('/')
-            ));
+            push(format!("!{}", ignore_literal(&source.value)));
         }
     }
     for exclude in &image.excludes {
         push(exclude.value.clone());
     }
+    for name in super::SENSITIVE {
+        push(format!("**/{name}"));
+    }
     lines
+}
+
+/// A source as a `.dockerignore` pattern that matches it literally apart
+/// from its `*` and `?` wildcards: BuildKit reads `[`, `]` and `\` as
+/// pattern syntax and trims white space around a line, so those are
+/// escaped (white space at the ends as a class such as `[ ]`).
+fn ignore_literal(path: &str) -> String {
+    let path = path.trim_start_matches("./").trim_end_matches('/');
+    let chars: Vec<char> = path.chars().collect();
+    let lead = chars.iter().take_while(|c| c.is_whitespace()).count();
+    let trail = chars[lead..]
+        .iter()
+        .rev()
+        .take_while(|c| c.is_whitespace())
+        .count();
+    let mut out = String::with_capacity(path.len());
+    for (i, c) in chars.iter().enumerate() {
+        match c {
+            c if c.is_whitespace() && (i < lead || i >= chars.len() - trail) => {
+                out.push('[');
+                out.push(*c);
+                out.push(']');
+            }
+            '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(*c);
+            }
+            c => out.push(*c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ignore_literal;
+
+    #[test]
+    fn ignore_lines_are_literal() {
+        assert_eq!(ignore_literal("./src/"), "src");
+        assert_eq!(ignore_literal("data[1].csv"), "data\\[1\\].csv");
+        assert_eq!(ignore_literal(" a b "), "[ ]a b[ ]");
+        assert_eq!(ignore_literal("src/*.py"), "src/*.py");
+    }
 }

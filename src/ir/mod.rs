@@ -6,6 +6,11 @@ mod packages;
 
 pub use lower::{lower, output_path, reserved_stage_name, whole_workdir, WholeWorkdir};
 
+/// Patterns excluded at the end of every generated `.dockerignore`, after
+/// everything it re-includes, so no source can bring them into the build
+/// context: version control, dotenv files and credentials.
+pub const SENSITIVE: &[&str] = &[".git", ".env", ".env.*", ".ssh", ".aws", ".netrc"];
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Dockerfile {
     /// Image name, for the header comment.

@@ -3,5 +3,9 @@
 pub mod ast;
 mod parser;
 mod rule_names;
+mod slips;
 
+pub mod marks;
+
+pub use marks::LITERAL_DOLLAR;
 pub use parser::parse;

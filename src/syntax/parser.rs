@@ -6,7 +6,9 @@ use pest::Parser as _;
 use pest_derive::Parser;
 
 use super::ast::*;
+use super::marks;
 use super::rule_names::human_name;
+use super::slips::{self, Slip};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 
@@ -17,6 +19,18 @@ struct Grammar;
 /// Parses one file. On a syntax error the module is `None` and the error is
 /// in `diagnostics`; string escape errors still yield a module.
 pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Option<Module> {
+    if text.starts_with('\u{FEFF}') {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::Syntax,
+                Span::new(file, 0..'\u{FEFF}'.len_utf8()),
+                "the file starts with a byte-order mark",
+            )
+            .label("an invisible U+FEFF before the first line")
+            .help("save the file as UTF-8 without a byte-order mark (\"UTF-8\", not \"UTF-8 with BOM\")"),
+        );
+        return None;
+    }
     if let Some(offset) = brackets(text).too_deep {
         diagnostics.push(
             Diagnostic::error(
@@ -113,6 +127,9 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     } else {
         format!("`{}`", &rest[..len])
     };
+    if let Some(diagnostic) = slip(file, text, offset) {
+        return diagnostic;
+    }
     let expected = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
@@ -144,6 +161,42 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     )
     .label(format!("expected {expected}"))
     .help(syntax_help(&expected, rest))
+}
+
+/// The first common slip at or before the line of a syntax error, if
+/// any, as a diagnostic that names it.
+fn slip(file: FileId, text: &str, error_at: usize) -> Option<Diagnostic> {
+    let line_end = text[error_at.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| error_at + i);
+    let (at, slip) = slips::scan(text)
+        .into_iter()
+        .find(|(at, _)| *at <= line_end)?;
+    Some(match slip {
+        Slip::Stray(c) => {
+            let what = slips::describe(c);
+            let help = if c.is_whitespace() || c == '\u{FEFF}' || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}') {
+                "replace it with an ordinary space (it often comes with text copied from a web page or a word processor)".to_string()
+            } else if matches!(c, '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' | '\u{2018}' | '\u{2019}') {
+                "strings use the plain double quote `\"`; turn off \"smart quotes\" in the editor".to_string()
+            } else {
+                "outside strings and comments only ASCII is allowed; put the text in a string".to_string()
+            };
+            Diagnostic::error(
+                Code::Syntax,
+                Span::new(file, at..at + c.len_utf8()),
+                format!("{what} where only ordinary spaces and ASCII are allowed"),
+            )
+            .label(format!("{what} here"))
+            .help(help)
+        }
+        Slip::Unclosed => Diagnostic::error(Code::Syntax, Span::new(file, at..at + 1), "this string is never closed")
+            .label("opened here, and the line ends before a closing `\"`")
+            .help("strings end on the line they start: add the missing `\"`, and write `\\n` for a line break"),
+        Slip::MissingComma => Diagnostic::error(Code::Syntax, Span::new(file, at..at), "a comma is missing between two items")
+            .label("add `,` here")
+            .help("items of a list or of a call are separated by commas: [\"a\", \"b\"]"),
+    })
 }
 
 fn describe_expected(rules: &[Rule]) -> String {
@@ -500,7 +553,23 @@ impl Builder<'_> {
         let mut out = String::new();
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::string_text => out.push_str(part.as_str()),
+                Rule::string_text => {
+                    let text = part.as_str();
+                    if let Some((at, c)) = text.char_indices().find(|(_, c)| marks::is_mark(*c)) {
+                        let start = part.as_span().start() + at;
+                        let end = start + c.len_utf8();
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                Code::UnsafeString,
+                                Span::new(self.file, start..end),
+                                format!("a string cannot contain U+{:04X}", c as u32),
+                            )
+                            .label("a noncharacter reserved for the compiler's own use")
+                            .help("remove it; write `\\$` for a literal dollar sign"),
+                        );
+                    }
+                    out.push_str(text);
+                }
                 Rule::escape => {
                     let text = part.as_str();
                     match decode_escape(text) {
@@ -530,10 +599,10 @@ fn decode_escape(text: &str) -> Option<char> {
         "n" => Some('\n'),
         "t" => Some('\t'),
         "r" => Some('\r'),
-        "$" => Some('$'),
+        "$" => Some(marks::LITERAL_DOLLAR),
         _ => {
             let hex = body.strip_prefix("u{")?.strip_suffix('}')?;
-            char::from_u32(u32::from_str_radix(hex, 16).ok()?)
+            char::from_u32(u32::from_str_radix(hex, 16).ok()?).filter(|c| !marks::is_mark(*c))
         }
     }
 }

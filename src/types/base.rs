@@ -111,7 +111,10 @@ pub(super) fn uid(v: &V, d: &mut Diagnostics) -> Option<u32> {
     }
 }
 
-/// Parses `[registry/]name[:tag][@digest]`.
+/// Parses `[registry[:port]/]path[:tag][@digest]` by the reference grammar
+/// of container registries: lower-case path components joined by `.`,
+/// `_`, `__` or dashes, a host of DNS labels, a tag of word characters,
+/// `.` and `-` (not first), at most 128 long.
 pub(super) fn image_ref(text: &str, span: Span, d: &mut Diagnostics) -> Option<ImageRef> {
     let (rest, digest) = match text.split_once('@') {
         Some((r, dg)) => (r, Some(dg.to_string())),
@@ -125,29 +128,12 @@ pub(super) fn image_ref(text: &str, span: Span, d: &mut Diagnostics) -> Option<I
         ),
         None => (rest, None),
     };
-    let name_ok = !name.is_empty()
-        && name.split('/').all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "._-:".contains(c))
-        })
-        && name
-            .rsplit('/')
-            .next()
-            .is_some_and(|n| n.chars().all(|c| !c.is_ascii_uppercase()));
-    let tag_ok = tag.as_deref().is_none_or(|t| {
-        !t.is_empty()
-            && t.len() <= 128
-            && t.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
-            && !t.starts_with(['.', '-'])
-    });
-    if !name_ok || !tag_ok {
+    let problem = reference_problem(name, tag.as_deref());
+    if let Some(problem) = problem {
         d.push(
             Diagnostic::error(Code::InvalidValue, span, format!("`{text}` is not a valid image reference"))
-                .label("expected [registry/]name:tag[@sha256:digest]")
-                .help("image names are lower case; tags are letters, digits, `_`, `.` and `-`, e.g. \"python:3.12-slim\""),
+                .label(problem)
+                .help("write [registry/]name:tag[@sha256:digest]: names are lower case, tags are letters, digits, `_`, `.` and `-`, e.g. \"python:3.12-slim\""),
         );
         return None;
     }
@@ -161,6 +147,88 @@ pub(super) fn image_ref(text: &str, span: Span, d: &mut Diagnostics) -> Option<I
         tag,
         digest,
     })
+}
+
+/// What is wrong with a reference's name and tag, if anything.
+fn reference_problem(name: &str, tag: Option<&str>) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("the image name is empty");
+    }
+    if name.len() > 255 {
+        return Some("the name is longer than 255 characters");
+    }
+    let mut components: Vec<&str> = name.split('/').collect();
+    let first = components[0];
+    let has_domain = components.len() > 1
+        && (first.contains(['.', ':'])
+            || first == "localhost"
+            || first.chars().any(|c| c.is_ascii_uppercase()));
+    if has_domain {
+        if !valid_domain(first) {
+            return Some("the registry is not a host name with an optional port");
+        }
+        components.remove(0);
+    }
+    if !components.iter().all(|c| valid_path_component(c)) {
+        return Some(
+            "name components are lower-case letters and digits joined by `.`, `_`, `__` or `-`",
+        );
+    }
+    if let Some(tag) = tag {
+        let mut chars = tag.chars();
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !first_ok || !rest_ok || tag.len() > 128 {
+            return Some("a tag is up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`");
+        }
+    }
+    None
+}
+
+/// `[a-z0-9]+` runs joined by one `.`, one `_`, `__`, or any number of `-`.
+fn valid_path_component(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if bytes.is_empty() || !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if alnum(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !alnum(bytes[i]) {
+            i += 1;
+        }
+        let separator = &text[start..i];
+        let ok = matches!(separator, "." | "_" | "__") || separator.bytes().all(|b| b == b'-');
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// `host[:port]`, the host being DNS labels joined by `.`.
+fn valid_domain(text: &str) -> bool {
+    let (host, port) = match text.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (text, None),
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    !host.is_empty()
+        && host.split('.').all(label_ok)
+        && port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 pub(super) fn valid_digest(text: &str, span: Span, d: &mut Diagnostics) -> bool {
@@ -182,4 +250,46 @@ pub(super) fn valid_digest(text: &str, span: Span, d: &mut Diagnostics) -> bool 
         );
     }
     ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reference_problem;
+
+    fn ok(reference: &str) -> bool {
+        let (name, tag) = match reference.rsplit_once(':') {
+            Some((n, t)) if !t.contains('/') => (n, Some(t)),
+            _ => (reference, None),
+        };
+        reference_problem(name, tag).is_none()
+    }
+
+    #[test]
+    fn reference_grammar() {
+        for good in [
+            "python:3.12-slim",
+            "gcr.io/distroless/static-debian12:nonroot",
+            "localhost:5000/team/app:1.0",
+            "registry.access.redhat.com/ubi9/ubi-minimal:9.4",
+            "my__org/a--b:_x",
+            "scratch",
+        ] {
+            assert!(ok(good), "{good}");
+        }
+        for bad in [
+            "python:a:b-slim",
+            "eclipse-temurin::1-jdk",
+            "-python:3",
+            "--platform=x:1",
+            "Python:3",
+            "python:.3",
+            "python:-3",
+            "a/.b:1",
+            "a_-b:1",
+            "a..b:1",
+            "x y:1",
+        ] {
+            assert!(!ok(bad), "{bad}");
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 use super::fields::{self, Args, Fields};
 use super::*;
+use crate::syntax::marks;
 
 pub(super) fn package_sets(v: &V, d: &mut Diagnostics) -> (Vec<Package>, Vec<Package>) {
     let Some(record) = fields::record(
@@ -59,7 +60,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .unwrap_or_default();
     let install = f
         .require("install", "\"pip install -r requirements.txt\"", d)
-        .map(|v| commands(v, d))
+        .map(|v| shell_commands(v, d))
         .unwrap_or_default();
     let cache = f
         .get("cache")
@@ -69,13 +70,22 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .get("bind")
         .and_then(|v| fields::boolean(v, d))
         .unwrap_or(false);
-    let setup = f.get("setup").map(|v| commands(v, d)).unwrap_or_default();
-    let finish = f.get("finish").map(|v| commands(v, d)).unwrap_or_default();
+    let setup = f
+        .get("setup")
+        .map(|v| shell_commands(v, d))
+        .unwrap_or_default();
+    let finish = f
+        .get("finish")
+        .map(|v| shell_commands(v, d))
+        .unwrap_or_default();
     let production = f
         .get("production")
-        .map(|v| commands(v, d))
+        .map(|v| shell_commands(v, d))
         .unwrap_or_default();
-    let prune = f.get("prune").map(|v| commands(v, d)).unwrap_or_default();
+    let prune = f
+        .get("prune")
+        .map(|v| shell_commands(v, d))
+        .unwrap_or_default();
     let needs_interpreter = f
         .get("needs_interpreter")
         .and_then(|v| fields::boolean(v, d))
@@ -127,7 +137,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
 pub(super) fn step(v: &V, d: &mut Diagnostics) -> Option<Step> {
     match &v.val {
         Val::Str(s) => Some(Step {
-            run: s.clone(),
+            run: marks::shell(s),
             dir: None,
             cache: Vec::new(),
             secrets: Vec::new(),
@@ -137,7 +147,7 @@ pub(super) fn step(v: &V, d: &mut Diagnostics) -> Option<Step> {
             let mut args = Args::new(b, v.span);
             let run = args
                 .require("run", "step(\"make\", cache: [\"/root/.cache\"])", d)
-                .and_then(|r| fields::string(r, d));
+                .and_then(|r| fields::shell_string(r, d));
             let dir = args
                 .get("dir", false)
                 .and_then(|v| fields::string(v, d))
@@ -179,7 +189,7 @@ pub(super) fn step(v: &V, d: &mut Diagnostics) -> Option<Step> {
 pub(super) fn artifact(v: &V, d: &mut Diagnostics) -> Option<Artifact> {
     match &v.val {
         Val::Str(path) => Some(Artifact {
-            from: path.clone(),
+            from: marks::plain(path),
             to: None,
             native: true,
             span: v.span,
@@ -216,7 +226,7 @@ pub(super) fn artifact(v: &V, d: &mut Diagnostics) -> Option<Artifact> {
 pub(super) fn secret(v: &V, d: &mut Diagnostics) -> Option<Secret> {
     match &v.val {
         Val::Str(id) => Some(Secret {
-            id: id.clone(),
+            id: marks::plain(id),
             target: None,
             span: v.span,
         }),
@@ -249,6 +259,21 @@ pub(super) fn secret(v: &V, d: &mut Diagnostics) -> Option<Secret> {
 /// `"{% if prune %}...{% endif %}"`.
 fn commands(v: &V, d: &mut Diagnostics) -> Vec<Spanned<String>> {
     let mut list = spanned_strings(v, d);
+    list.retain(|c| !c.value.trim().is_empty());
+    list
+}
+
+/// Like [`commands`], for shell commands: interpolated values quoted.
+fn shell_commands(v: &V, d: &mut Diagnostics) -> Vec<Spanned<String>> {
+    let mut list: Vec<Spanned<String>> = fields::list(v)
+        .into_iter()
+        .filter_map(|item| {
+            fields::shell_string(item, d).map(|value| Spanned {
+                value,
+                span: item.span,
+            })
+        })
+        .collect();
     list.retain(|c| !c.value.trim().is_empty());
     list
 }

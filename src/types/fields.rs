@@ -5,6 +5,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::eval::{describe, Builtin, Record, Val, V};
 use crate::source::Span;
 use crate::suggest;
+use crate::syntax::marks;
 
 /// The fields of one record, consumed by name; whatever is left at
 /// [`Fields::finish`] is an unknown field.
@@ -84,7 +85,19 @@ pub fn wrong_type(v: &V, expected: &str, help: &str) -> Diagnostic {
     .help(help.to_string())
 }
 
+/// A string value, with `\$` read as a plain `$` (see [`string_raw`]).
 pub fn string(v: &V, d: &mut Diagnostics) -> Option<String> {
+    string_raw(v, d).map(|s| marks::plain(&s))
+}
+
+/// A shell command: interpolated values quoted (see [`marks::shell`]).
+pub fn shell_string(v: &V, d: &mut Diagnostics) -> Option<String> {
+    string_raw(v, d).map(|s| marks::shell(&s))
+}
+
+/// A string value as decoded, with the compiler's marks (see
+/// [`marks`]): for readers that treat them specially.
+pub fn string_raw(v: &V, d: &mut Diagnostics) -> Option<String> {
     match &v.val {
         Val::Str(s) => Some(s.clone()),
         Val::Word(w) => {
@@ -169,6 +182,14 @@ pub fn strings(v: &V, d: &mut Diagnostics) -> Vec<(String, Span)> {
 
 /// A `{ KEY = "value" }` block read as an ordered map of strings.
 pub fn string_map(v: &V, d: &mut Diagnostics) -> Vec<(String, String, Span)> {
+    string_map_raw(v, d)
+        .into_iter()
+        .map(|(k, value, span)| (k, marks::plain(&value), span))
+        .collect()
+}
+
+/// Like [`string_map`], keeping `\$` marked (see [`string_raw`]).
+pub fn string_map_raw(v: &V, d: &mut Diagnostics) -> Vec<(String, String, Span)> {
     let Val::Record(record) = &v.val else {
         d.push(wrong_type(
             v,
@@ -184,7 +205,7 @@ pub fn string_map(v: &V, d: &mut Diagnostics) -> Vec<(String, String, Span)> {
             let value = match &f.value.val {
                 Val::Int(n) => Some(n.to_string()),
                 Val::Bool(b) => Some(b.to_string()),
-                _ => string(&f.value, d),
+                _ => string_raw(&f.value, d).map(|s| marks::keep_dollars(&s)),
             }?;
             Some((f.key.name.clone(), value, f.key.span.to(f.value.span)))
         })

@@ -300,7 +300,7 @@ pub(super) fn spanned_strings(v: &V, d: &mut Diagnostics) -> Vec<Spanned<String>
 }
 
 pub(super) fn env_vars(v: &V, d: &mut Diagnostics) -> Vec<EnvVar> {
-    fields::string_map(v, d)
+    fields::string_map_raw(v, d)
         .into_iter()
         .map(|(name, value, span)| EnvVar { name, value, span })
         .collect()

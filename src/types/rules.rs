@@ -19,6 +19,17 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
     package_list(&image.runner.packages, &image.runner.base, "runtime", d);
     for exclude in &image.excludes {
         string_value(&exclude.value, exclude.span, "an exclude pattern", d);
+        if let Some((label, help)) = exclude_problem(&exclude.value) {
+            d.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    exclude.span,
+                    format!("`{}` cannot be an exclude pattern", exclude.value),
+                )
+                .label(label)
+                .help(help),
+            );
+        }
     }
     env_list(&image.args, d);
     env_list(&image.runner.env, d);
@@ -80,6 +91,22 @@ fn build_rules(build: &Build, d: &mut Diagnostics) {
             absolute(&cache.value, cache.span, "a cache directory", d);
         }
         if eco.bind {
+            // Bind mounts name the manifests under the work directory and
+            // the ecosystem's directory.
+            mount_value(
+                &workdir.value,
+                workdir.span,
+                "the work directory of a bind-mounting ecosystem",
+                d,
+            );
+            if let Some(dir) = &eco.dir {
+                mount_value(
+                    dir,
+                    eco.span,
+                    "the directory of a bind-mounting ecosystem",
+                    d,
+                );
+            }
             for manifest in &eco.manifests {
                 mount_value(&manifest.value, manifest.span, "a bind-mounted manifest", d);
             }
@@ -180,23 +207,18 @@ fn package_list(list: &[Package], base: &Base, which: &str, d: &mut Diagnostics)
 
 fn context_paths(build: &Build, d: &mut Diagnostics) {
     for source in &build.sources {
-        let trimmed = source.value.trim_end_matches('/');
-        if matches!(trimmed, "" | "." | "./" | "*" | "./*") {
-            d.push(
-                Diagnostic::error(Code::WholeContextSource, source.span, "copying the whole build context defeats the layer cache")
-                    .label("every change to any file would re-run the build")
-                    .help("list the directories and files the build needs, e.g. [\"src/\", \"pyproject.toml\"]"),
-            );
-            continue;
+        if context_pattern(&source.value, source.span, "a source", d) {
+            context_path(&source.value, source.span, "a source", d);
         }
-        context_path(&source.value, source.span, "a source", d);
     }
     for eco in &build.deps {
         if let Some(dir) = &eco.dir {
             context_path(dir, eco.span, "an ecosystem directory", d);
         }
         for manifest in &eco.manifests {
-            context_path(&manifest.value, manifest.span, "a manifest", d);
+            if context_pattern(&manifest.value, manifest.span, "a manifest", d) {
+                context_path(&manifest.value, manifest.span, "a manifest", d);
+            }
         }
     }
     for artifact in build.artifacts.iter().flatten() {
@@ -221,7 +243,154 @@ fn context_paths(build: &Build, d: &mut Diagnostics) {
     }
 }
 
-/// A path inside the build context: relative, without `..` escapes or `$`.
+/// Names that never belong in a build context, wherever they are: the
+/// compiler's `.dockerignore` ends by excluding them (see
+/// `crate::ir::SENSITIVE`), and a source that names them is refused.
+fn sensitive_name(name: &str) -> bool {
+    crate::ir::SENSITIVE
+        .iter()
+        .any(|pattern| glob_match(pattern, name))
+}
+
+/// Whether a source or manifest pattern selects a reasonable part of the
+/// context: not all of it (E0110: `.`, `./.`, `*`, `**`, `?*`) and nothing
+/// sensitive (E0121: `.*` at the top, `.env`, `.git/`). False once reported.
+fn context_pattern(path: &str, span: Span, what: &str, d: &mut Diagnostics) -> bool {
+    let components: Vec<&str> = path
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let whole = match components.first() {
+        None => true,
+        Some(first) => first.chars().all(|c| c == '*' || c == '?'),
+    };
+    if whole {
+        d.push(
+            Diagnostic::error(Code::WholeContextSource, span, "copying the whole build context defeats the layer cache")
+                .label("every change to any file would re-run the build")
+                .help("list the directories and files the build needs, e.g. [\"src/\", \"pyproject.toml\"]"),
+        );
+        return false;
+    }
+    let probes = [".git", ".env", ".env.local", ".ssh", ".aws", ".netrc"];
+    for (i, component) in components.iter().enumerate() {
+        let matched = if component.contains(['*', '?']) {
+            probes
+                .iter()
+                .find(|p| i == 0 && glob_match(component, p))
+                .map(|p| p.to_string())
+        } else {
+            sensitive_name(component).then(|| component.to_string())
+        };
+        if let Some(name) = matched {
+            let message = if name == *component {
+                format!("{what} names `{name}`, which never goes into the build context")
+            } else {
+                format!("{what} `{component}` matches `{name}`, which never goes into the build context")
+            };
+            d.push(
+                Diagnostic::error(Code::SensitiveSource, span, message)
+                    .label("version control, dotenv files and credentials stay out of the context and the image")
+                    .help("name the files the build needs; pass secrets with `secrets: [...]` on a step, and commit settings as a template such as `env.example`"),
+            );
+            return false;
+        }
+    }
+    true
+}
+
+/// One path component against a pattern of `*` and `?` wildcards (other
+/// characters, `[` included, match themselves).
+pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    // Two pointers, backtracking to the last `*`.
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp + 1;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Why BuildKit would not read `pattern` as the exclude it looks like: a
+/// leading `!` re-includes, a leading `#` is a comment, surrounding spaces
+/// are trimmed, and a malformed `[...]` or `\` escape fails the build.
+fn exclude_problem(pattern: &str) -> Option<(&'static str, &'static str)> {
+    const WRITE: &str = "write a pattern such as \"**/*.log\" or \"docs/\"; `*`, `?`, `**` and `[a-z]` are wildcards, and `\\` escapes a punctuation character";
+    if pattern.trim().is_empty() {
+        return Some(("an empty pattern excludes nothing", WRITE));
+    }
+    if pattern.starts_with('!') {
+        return Some((
+            "a leading `!` would put files back into the context",
+            "excludes only remove files; list what the build needs in `sources`",
+        ));
+    }
+    if pattern.starts_with('#') {
+        return Some((
+            "a line starting with `#` is a comment in .dockerignore",
+            "escape it: \"\\\\#name\"",
+        ));
+    }
+    if pattern.trim() != pattern {
+        return Some((
+            "BuildKit trims white space around a pattern",
+            "remove it, or write a space at either end as the class `[ ]`",
+        ));
+    }
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => match chars.get(i + 1) {
+                Some(c) if c.is_ascii_punctuation() => i += 2,
+                _ => return Some(("`\\` must escape a punctuation character", WRITE)),
+            },
+            '[' => {
+                let mut j = i + 1;
+                if chars.get(j) == Some(&'^') {
+                    j += 1;
+                }
+                let start = j;
+                while j < chars.len() && chars[j] != ']' {
+                    let c = chars[j];
+                    if c == '[' || c == '\\' {
+                        return Some(("a character class cannot hold `[` or `\\`", WRITE));
+                    }
+                    let range_end = chars.get(j + 1).filter(|n| **n != ']');
+                    if c == '-' && j > start && range_end.is_some_and(|n| chars[j - 1] > *n) {
+                        return Some(("a range in `[...]` runs backwards", WRITE));
+                    }
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    return Some(("`[` is never closed", WRITE));
+                }
+                if j == start {
+                    return Some(("an empty `[]` matches nothing", WRITE));
+                }
+                i = j + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// A path inside the build context: relative, without `..` escapes.
 fn context_path(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
     if path.starts_with('/') || path.split('/').any(|p| p == "..") {
         d.push(
@@ -233,29 +402,18 @@ fn context_path(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
     }
     string_value(path, span, what, d);
     copy_operand(path, span, what, d);
-    if path.contains('$') {
-        d.push(
-            Diagnostic::error(
-                Code::UnsafeString,
-                span,
-                format!("{what} cannot contain `$`"),
-            )
-            .label("COPY would expand this as a variable")
-            .help("rename the file, or copy its directory instead"),
-        );
-    }
 }
 
 fn absolute(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
     string_value(path, span, what, d);
-    if path.contains(['\\', '$']) {
+    if path.contains('\\') {
         d.push(
             Diagnostic::error(
                 Code::UnsafeString,
                 span,
-                format!("{what} cannot contain `\\` or `$`"),
+                format!("{what} cannot contain `\\`"),
             )
-            .label("the Dockerfile would read this as an escape or a variable")
+            .label("a backslash is a path separator on some systems and an escape on others")
             .help("use a plain path such as \"/srv/app\""),
         );
     }
@@ -325,18 +483,21 @@ fn copy_operand(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
     }
 }
 
-/// A value inside a `--mount=...` flag, whose options are comma-separated.
+/// A value inside a `--mount=...` flag. BuildKit reads it three times:
+/// its flag parser (quotes and `\\`, one byte at a time, so non-ASCII
+/// text is garbled), a CSV reader (commas separate options) and its shell
+/// lexer (`$` expands). Plain ASCII paths pass all three unchanged.
 fn mount_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
     if text.chars().any(|c| {
-        c == ',' || c == '=' || c == '"' || c == '\'' || c == '\\' || c == '<' || c.is_whitespace()
+        !c.is_ascii() || c.is_ascii_control() || c.is_ascii_whitespace() || ",=\"'\\<$".contains(c)
     }) {
         d.push(
             Diagnostic::error(
                 Code::UnsafeString,
                 span,
-                format!("{what} cannot contain commas, quotes, `=`, `<` or spaces"),
+                format!("{what} cannot contain commas, quotes, `=`, `$`, `<`, spaces or non-ASCII characters"),
             )
-            .label("would add options to the --mount flag")
+            .label("it goes into a --mount flag, where these add options or change the path")
             .help("use a plain absolute path such as \"/root/.cache/pip\""),
         );
     }
@@ -361,17 +522,28 @@ fn quoted_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
 
 /// A value written into one Dockerfile line: no newlines or control characters.
 fn string_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
-    if text.chars().any(char::is_control) {
-        d.push(
-            Diagnostic::error(
-                Code::UnsafeString,
-                span,
-                format!("{what} cannot contain a newline or control character"),
-            )
+    let Some(c) = text.chars().find(|c| c.is_control()) else {
+        return;
+    };
+    let (message, help) = match c {
+        '\n' | '\r' => (
+            format!("{what} cannot contain a line break"),
+            "remove the line break; only build steps may span several lines".to_string(),
+        ),
+        '\t' => (
+            format!("{what} cannot contain a tab"),
+            "a tab in a string looks like spaces but is not: replace it with spaces (a `\\t` escape is refused here too)".to_string(),
+        ),
+        c => (
+            format!("{what} cannot contain the control character U+{:04X}", c as u32),
+            "remove it; control characters are invisible and have no place in this value".to_string(),
+        ),
+    };
+    d.push(
+        Diagnostic::error(Code::UnsafeString, span, message)
             .label("would split or corrupt the Dockerfile line")
-            .help("remove the line break; only build steps may span several lines"),
-        );
-    }
+            .help(help),
+    );
 }
 
 fn command_text(text: &str, span: Span, base: &Base, d: &mut Diagnostics) {
@@ -401,6 +573,11 @@ fn command_text(text: &str, span: Span, base: &Base, d: &mut Diagnostics) {
             facts.unterminated_quote,
             "a quote is opened and never closed",
             "close the quote; an open quote would swallow the steps merged after this one",
+        ),
+        (
+            facts.leading_dash,
+            "starts with `-`, which BuildKit would read as a flag of RUN (e.g. `--mount=...`)",
+            "start the step with the command to run; options go after it",
         ),
         (
             facts.leading_operator,
@@ -495,7 +672,82 @@ fn env_list(vars: &[EnvVar], d: &mut Diagnostics) {
             );
         }
         quoted_value(&var.value, var.span, "a variable value", d);
+        if let Some((label, help)) = dollar_problem(&var.value) {
+            d.push(
+                Diagnostic::error(
+                    Code::UnsafeString,
+                    var.span,
+                    format!("`{}` has a `$` that BuildKit would not keep", var.name),
+                )
+                .label(label)
+                .help(help),
+            );
+        }
     }
+}
+
+/// In ENV and ARG values BuildKit expands `$NAME`, `${NAME}`, `$1`, `$$`,
+/// `$@` and the like. A reference to a variable is what `$` is for there;
+/// anything that is neither a plain reference nor an ordinary `$` (which
+/// the emitter escapes) is refused rather than guessed at.
+fn dollar_problem(value: &str) -> Option<(&'static str, &'static str)> {
+    const LITERAL: &str =
+        "write `\\$` for a dollar sign, or `${NAME}` (also `${NAME:-default}`) for a variable";
+    let chars: Vec<char> = value.chars().collect();
+    let name_start = |c: char| c.is_ascii_alphabetic() || c == '_';
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '$' {
+            i += 1;
+            continue;
+        }
+        match chars.get(i + 1) {
+            Some(c) if c.is_ascii_digit() || "@*#?-$!".contains(*c) => {
+                return Some((
+                    "BuildKit would replace this with a shell parameter",
+                    LITERAL,
+                ));
+            }
+            Some('{') => {
+                let mut j = i + 2;
+                if !chars.get(j).is_some_and(|c| name_start(*c)) {
+                    return Some(("`${` must be followed by a variable name", LITERAL));
+                }
+                while chars.get(j).is_some_and(|c| name_char(*c)) {
+                    j += 1;
+                }
+                let rest: String = chars[j..].iter().take(2).collect();
+                let modifier = if rest.starts_with('}') {
+                    0
+                } else if rest.starts_with(":-") || rest.starts_with(":+") {
+                    2
+                } else if rest.starts_with('-') || rest.starts_with('+') {
+                    1
+                } else if rest.is_empty() {
+                    return Some(("`${` is never closed", LITERAL));
+                } else {
+                    return Some((
+                        "only `${NAME}`, `${NAME:-default}` and `${NAME:+value}` are supported",
+                        LITERAL,
+                    ));
+                };
+                j += modifier;
+                while chars
+                    .get(j)
+                    .is_some_and(|c| *c != '}' && !"${\\\"'".contains(*c))
+                {
+                    j += 1;
+                }
+                if chars.get(j) != Some(&'}') {
+                    return Some(("`${` is never closed", LITERAL));
+                }
+                i = j + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn runner(image: &Image, d: &mut Diagnostics) {

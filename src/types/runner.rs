@@ -143,7 +143,7 @@ pub(super) fn port(v: &V, d: &mut Diagnostics) -> Option<Spanned<u16>> {
 
 pub(super) fn command(v: &V, d: &mut Diagnostics) -> Option<Spanned<Command>> {
     let command = match &v.val {
-        Val::Str(s) => Command::Shell(s.clone()),
+        Val::Str(s) => Command::Shell(crate::syntax::marks::shell(s)),
         Val::List(_) => Command::Exec(fields::strings(v, d).into_iter().map(|(s, _)| s).collect()),
         _ => {
             d.push(fields::wrong_type(
@@ -213,7 +213,7 @@ pub(super) fn health(v: &V, d: &mut Diagnostics) -> Option<Health> {
                 "shell(\"curl -f http://localhost/ || exit 1\")",
                 d,
             )
-            .and_then(|c| fields::string(c, d))
+            .and_then(|c| fields::shell_string(c, d))
             .map(|s| Probe::Command(Command::Shell(s))),
         _ => {
             d.push(fields::wrong_type(

@@ -22,6 +22,9 @@ pub struct Facts {
     pub unterminated_quote: bool,
     /// Starts with `&&`, `||`, `|` or `;`: it would fuse with the step before.
     pub leading_operator: bool,
+    /// Starts with `-`: BuildKit would read a leading `--word` as a flag of
+    /// RUN (such as `--mount=...`), and no command starts with `-`.
+    pub leading_dash: bool,
 }
 
 pub fn scan(text: &str) -> Facts {
@@ -32,6 +35,7 @@ pub fn scan(text: &str) -> Facts {
             .chars()
             .any(|c| c.is_control() && c != '\n' && c != '\t'),
         leading_operator: text.trim_start().starts_with(['&', '|', ';']),
+        leading_dash: text.trim_start().starts_with('-'),
         ..Facts::default()
     };
     let chars: Vec<char> = text.chars().collect();
@@ -133,6 +137,9 @@ mod tests {
         assert!(!scan("echo \"a\" 'b'").unterminated_quote);
         assert!(scan("&& make").leading_operator);
         assert!(!scan("make && test").leading_operator);
+        assert!(scan("--mount=type=bind,source=/,target=/host,rw make").leading_dash);
+        assert!(scan(" -x").leading_dash);
+        assert!(!scan("make -j4").leading_dash);
     }
 
     #[test]
