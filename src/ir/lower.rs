@@ -336,13 +336,13 @@ fn source_lines(build: &Build, workdir: &str, args: &[crate::model::EnvVar]) -> 
 /// ecosystem's directory in the work directory.
 pub fn output_path(workdir: &str, eco: &Ecosystem, output: &str) -> String {
     if output.starts_with('/') {
-        return output.trim_end_matches('/').to_string();
+        return output.to_string();
     }
     let base = match &eco.dir {
         Some(dir) => subdir(workdir, dir),
         None => workdir.to_string(),
     };
-    let output = output.trim_start_matches("./").trim_end_matches('/');
+    let output = output.trim_start_matches("./");
     format!("{}/{output}", base.trim_end_matches('/'))
 }
 
@@ -692,6 +692,7 @@ pub fn whole_workdir(build: &Build) -> WholeWorkdir {
     let in_workdir = build.deps.iter().any(|eco| {
         eco.output.iter().any(|o| {
             let path = output_path(&workdir, eco, &o.value);
+            let path = path.trim_end_matches('/');
             path == workdir || path.starts_with(&inside)
         })
     });

@@ -18,7 +18,10 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
             .deps
             .iter()
             .flat_map(|eco| eco.output.iter().map(move |o| (eco, o)))
-            .map(|(eco, o)| (output_path(&workdir, eco, &o.value), eco))
+            .map(|(eco, o)| {
+                let path = output_path(&workdir, eco, &o.value);
+                (path.trim_end_matches('/').to_string(), eco)
+            })
             .filter(|_| main)
             .collect();
         match &build.artifacts {

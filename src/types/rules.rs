@@ -112,7 +112,15 @@ fn build_rules(build: &Build, d: &mut Diagnostics) {
             }
         }
         for output in &eco.output {
+            string_value(&output.value, output.span, "an ecosystem output", d);
             copy_operand(&output.value, output.span, "an ecosystem output", d);
+            if output.value.split('/').any(|p| p == "..") {
+                d.push(
+                    Diagnostic::error(Code::InvalidValue, output.span, "an ecosystem output cannot contain `..`")
+                        .label("would name a path outside the ecosystem's directory")
+                        .help("write an absolute path such as \"/opt/venv\", or one relative to the ecosystem's directory such as \"node_modules\""),
+                );
+            }
         }
         if let Some(project) = &eco.project {
             absolute(&project.value, project.span, "a project directory", d);
