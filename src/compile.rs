@@ -9,7 +9,7 @@ use crate::frontend::Frontend;
 use crate::fs::FileError;
 use crate::loader::Loader;
 use crate::source::{SourceMap, Span};
-use crate::{eval, ir, opt, resolve, types};
+use crate::{context, eval, ir, opt, resolve, types};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -68,13 +68,24 @@ pub fn compile(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
+    // The build context is the spec's directory.
+    let context_dir = path.parent().unwrap_or(Path::new(""));
+    let lowered: Vec<ir::Dockerfile> = images
+        .iter()
+        .map(|image| {
+            let ir = ir::lower(image);
+            context::check(loader, context_dir, image, &ir, &mut diagnostics);
+            ir
+        })
+        .collect();
     let outputs = if diagnostics.has_errors() {
         Vec::new()
     } else {
         images
             .iter()
-            .map(|image| {
-                let ir = opt::optimise(ir::lower(image));
+            .zip(lowered)
+            .map(|(image, ir)| {
+                let ir = opt::optimise(ir);
                 let frontend = options
                     .frontend
                     .clone()

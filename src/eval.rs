@@ -610,6 +610,23 @@ impl<'p, 'd> Evaluator<'p, 'd> {
         let id = match self.program.lookup(scope.module, &call.callee.name) {
             Ok(id) => id,
             Err(_) if BUILTINS.contains(&call.callee.name.as_str()) => {
+                if let Some(adjust) = &call.adjust {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            Code::WrongType,
+                            adjust.span,
+                            format!(
+                                "`{}(...)` cannot be adjusted with a block",
+                                call.callee.name
+                            ),
+                        )
+                        .label("a block after a call adjusts a base or an ecosystem")
+                        .help(format!(
+                            "pass everything as arguments: `{}(...)`",
+                            call.callee.name
+                        )),
+                    );
+                }
                 let mut args = Vec::new();
                 for arg in &call.args {
                     args.extend(self.value(&arg.value, scope).map(|v| (arg.name.clone(), v)));
@@ -655,8 +672,14 @@ impl<'p, 'd> Evaluator<'p, 'd> {
             module: id.module,
             params: &params,
         };
-        let body = self.block(&def.body, &inner);
+        let mut body = self.block(&def.body, &inner);
         self.stack.pop();
+        // Adjusted at this use: the block is read in the caller's scope and
+        // merged by the rules of template blocks (`=` replaces, `+=` appends).
+        if let Some(adjust) = &call.adjust {
+            let overlay = self.block(adjust, scope);
+            body = self.merge(body, overlay);
+        }
         Some(V {
             val: Val::Instance(Box::new(Instance {
                 kind: def.kind,

@@ -9,6 +9,7 @@
 pub mod bake;
 pub mod cli;
 pub mod compile;
+pub mod context;
 pub mod diagnostic;
 pub mod discover;
 pub mod emit;

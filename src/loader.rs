@@ -9,6 +9,20 @@ use crate::fs::{is_spec_name, read_regular, FileError, Project, SPEC_LIMIT};
 pub trait Loader {
     /// Reads the file at `path` (already resolved against the importer).
     fn read(&self, path: &Path) -> Result<String, FileError>;
+
+    /// What the build context at `dir` holds at `path` (relative, as a COPY
+    /// source: wildcards allowed), or `None` when this loader cannot tell.
+    fn context_entry(&self, _dir: &Path, _path: &str) -> Option<ContextEntry> {
+        None
+    }
+}
+
+/// A path of the build context, as the checks of [`crate::context`] see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContextEntry {
+    Missing,
+    File,
+    Directory,
 }
 
 /// Reads from the real file system, and only what a spec may be: a
@@ -41,6 +55,13 @@ impl Loader for FsLoader {
             return Err(FileError::NotASpec);
         }
         read_regular(&real, SPEC_LIMIT)
+    }
+
+    fn context_entry(&self, dir: &Path, path: &str) -> Option<ContextEntry> {
+        // Only inside the project: a path that leaves it is refused by the
+        // checker anyway (E0111), and is never probed.
+        let base = self.project.resolve(dir).ok()?;
+        crate::fs::context_entry(&base, path)
     }
 }
 

@@ -309,6 +309,9 @@ pub struct Image {
     pub build: Build,
     pub stages: Vec<ExtraStage>,
     pub excludes: Vec<Spanned<String>>,
+    /// Paths an earlier CI step creates in the build context: copied, but
+    /// not checked for existence at compile time.
+    pub generated: Vec<Spanned<String>>,
     pub args: Vec<EnvVar>,
     pub runner: Runner,
     /// The frontend the spec targets (`syntax = "1.7"`), unless the command

@@ -21,11 +21,13 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// A source file for the specs, so their build context holds it.
+const RUN: &str = "#!/bin/sh\n";
 const SPEC: &str = "use std.debian\nimage app {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  run { cmd = [\"/app/src/run\"] }\n}\n";
 
 #[test]
 fn check_reports_stale_files_with_a_diff() {
-    let dir = workspace("ci/stale", &[("app.imgspec", SPEC)]);
+    let dir = workspace("ci/stale", &[("app.imgspec", SPEC), ("src/run", RUN)]);
     let missing = run(&dir, &["compile", "--check", "app.imgspec"]);
     assert_eq!(missing.status.code(), Some(1), "missing files are stale");
     assert_eq!(
@@ -64,7 +66,7 @@ fn check_reports_stale_files_with_a_diff() {
 
 #[test]
 fn check_works_with_an_output_path() {
-    let dir = workspace("ci/stale-o", &[("app.imgspec", SPEC)]);
+    let dir = workspace("ci/stale-o", &[("app.imgspec", SPEC), ("src/run", RUN)]);
     assert_eq!(
         run(&dir, &["compile", "app.imgspec", "-o", "build/Dockerfile"])
             .status
@@ -116,6 +118,8 @@ fn repository_mode_compiles_everything_and_reports_the_worst() {
                 "use \"../platform/templates.imgspec\" as t\nimage a = t.svc(dir: \"src\") {}\n",
             ),
             ("b/b.imgspec", SPEC),
+            ("b/src/run", RUN),
+            ("a/src/run", RUN),
             (
                 "broken/c.imgspec",
                 "use std.debian\nimage c { base = debian.bookworm() sources = [\".\"] }\n",
@@ -281,7 +285,14 @@ fn explain_agrees_with_the_emitted_order() {
 #[test]
 fn bake_file_has_a_target_per_image() {
     let spec = "use std.debian\nimage api {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  publish {\n    tags = [\"registry.example.com/api:1.0.0\"]\n    platforms = [\"linux/amd64\", \"linux/arm64\"]\n    cache = \"registry.example.com/cache/api\"\n  }\n}\nimage worker {\n  base = debian.bookworm()\n  sources = [\"worker/\"]\n}\n";
-    let dir = workspace("ci/bake", &[("svc/app.imgspec", spec)]);
+    let dir = workspace(
+        "ci/bake",
+        &[
+            ("svc/app.imgspec", spec),
+            ("svc/src/run", RUN),
+            ("svc/worker/run", RUN),
+        ],
+    );
     let out = run(&dir, &["bake", "-o", "-"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let bake: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
@@ -351,7 +362,7 @@ fn machine_readable_outputs() {
 #[test]
 fn frontend_version_from_the_spec_or_the_command_line() {
     let spec = "use std.debian\nimage app {\n  syntax = \"1.3\"\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  build = [\"make\", \"for f in a b; do\\n  echo $f\\ndone\"]\n}\n";
-    let dir = workspace("ci/frontend", &[("app.imgspec", spec)]);
+    let dir = workspace("ci/frontend", &[("app.imgspec", spec), ("src/run", RUN)]);
     let old = text(&run(&dir, &["compile", "app.imgspec", "-o", "-"]).stdout);
     assert!(old.starts_with("# syntax=docker/dockerfile:1.3\n"), "{old}");
     assert!(!old.contains("<<") && !old.contains("--link"), "{old}");
@@ -375,7 +386,10 @@ fn frontend_version_from_the_spec_or_the_command_line() {
 #[test]
 fn images_can_say_where_their_dockerfile_goes() {
     let spec = "use std.debian\nimage api {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  output = \"deploy/api/Dockerfile\"\n}\nimage worker {\n  base = debian.bookworm()\n  sources = [\"worker/\"]\n}\n";
-    let dir = workspace("ci/output-field", &[("app.imgspec", spec)]);
+    let dir = workspace(
+        "ci/output-field",
+        &[("app.imgspec", spec), ("src/run", RUN), ("worker/run", RUN)],
+    );
     let out = run(&dir, &["compile", "app.imgspec"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
@@ -394,7 +408,14 @@ fn images_can_say_where_their_dockerfile_goes() {
         "image worker {",
         "image worker {\n  output = \"deploy/api/Dockerfile\"",
     );
-    let dir = workspace("ci/output-clash", &[("app.imgspec", &clash)]);
+    let dir = workspace(
+        "ci/output-clash",
+        &[
+            ("app.imgspec", &clash),
+            ("src/run", RUN),
+            ("worker/run", RUN),
+        ],
+    );
     let out = run(&dir, &["compile", "app.imgspec"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -404,7 +425,14 @@ fn images_can_say_where_their_dockerfile_goes() {
     );
 
     let outside = spec.replace("deploy/api/Dockerfile", "../elsewhere/Dockerfile");
-    let dir = workspace("ci/output-outside", &[("app.imgspec", &outside)]);
+    let dir = workspace(
+        "ci/output-outside",
+        &[
+            ("app.imgspec", &outside),
+            ("src/run", RUN),
+            ("worker/run", RUN),
+        ],
+    );
     assert_eq!(
         run(&dir, &["compile", "app.imgspec"]).status.code(),
         Some(1),
@@ -414,7 +442,15 @@ fn images_can_say_where_their_dockerfile_goes() {
 
 #[test]
 fn two_specs_may_not_write_one_file() {
-    let dir = workspace("ci/clash", &[("a.imgspec", SPEC), ("b.imgspec", SPEC)]);
+    let dir = workspace(
+        "ci/clash",
+        &[
+            ("a.imgspec", SPEC),
+            ("src/run", RUN),
+            ("b.imgspec", SPEC),
+            ("src/run", RUN),
+        ],
+    );
     let out = run(&dir, &["compile"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);

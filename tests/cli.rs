@@ -24,6 +24,8 @@ fn stdout(o: &Output) -> String {
 
 const ONE: &str = "use std.debian\nimage app {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  run { cmd = [\"/app/src/run\"] }\n}\n";
 const TWO: &str = "use std.debian\nimage a {\n  base = debian.bookworm()\n  sources = [\"a/\"]\n}\nimage b {\n  base = debian.bookworm()\n  sources = [\"b/\"]\n}\n";
+/// A source file for the specs above, so their build context holds it.
+const RUN: &str = "#!/bin/sh\n";
 const BROKEN: &str = "use std.debian\nimage app {\n  base = debian.bookworm()\n  sources = [\".\"]\n  run { user = 0 }\n}\n";
 
 #[test]
@@ -104,7 +106,7 @@ fn syntax_line_can_be_chosen_or_omitted() {
 
 #[test]
 fn writes_dockerfile_and_ignore_file_next_to_the_spec() {
-    let dir = workspace("cli/default", &[("app.imgspec", ONE)]);
+    let dir = workspace("cli/default", &[("app.imgspec", ONE), ("src/run", RUN)]);
     let o = imgspec(&[
         "compile",
         dir.join("app.imgspec").to_str().expect("utf-8 path"),
@@ -128,7 +130,10 @@ fn writes_dockerfile_and_ignore_file_next_to_the_spec() {
 
 #[test]
 fn several_images_get_one_dockerfile_each() {
-    let dir = workspace("cli/several", &[("svc.imgspec", TWO)]);
+    let dir = workspace(
+        "cli/several",
+        &[("svc.imgspec", TWO), ("a/run", RUN), ("b/run", RUN)],
+    );
     let spec = dir.join("svc.imgspec");
     let o = imgspec(&["compile", spec.to_str().expect("utf-8")]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -162,7 +167,7 @@ fn several_images_get_one_dockerfile_each() {
 
 #[test]
 fn output_directory() {
-    let dir = workspace("cli/outdir", &[("app.imgspec", ONE)]);
+    let dir = workspace("cli/outdir", &[("app.imgspec", ONE), ("src/run", RUN)]);
     let out = dir.join("build/");
     let o = imgspec(&[
         "compile",
@@ -204,7 +209,15 @@ fn errors_exit_1_and_write_nothing() {
 #[test]
 fn io_failure_leaves_no_partial_output() {
     // The output "directory" is a file, so it cannot be created.
-    let dir = workspace("cli/blocked", &[("svc.imgspec", TWO), ("out", "a file")]);
+    let dir = workspace(
+        "cli/blocked",
+        &[
+            ("svc.imgspec", TWO),
+            ("a/run", RUN),
+            ("b/run", RUN),
+            ("out", "a file"),
+        ],
+    );
     let o = imgspec(&[
         "compile",
         dir.join("svc.imgspec").to_str().expect("utf-8"),
@@ -219,7 +232,7 @@ fn io_failure_leaves_no_partial_output() {
         .collect();
     let mut names = names;
     names.sort();
-    assert_eq!(names, ["out", "svc.imgspec"]);
+    assert_eq!(names, ["a", "b", "out", "svc.imgspec"]);
 }
 
 #[test]
@@ -246,7 +259,11 @@ fn usage_and_missing_files_exit_2() {
 fn check_reports_the_worst_result() {
     let dir = workspace(
         "cli/check",
-        &[("good.imgspec", ONE), ("bad.imgspec", BROKEN)],
+        &[
+            ("good.imgspec", ONE),
+            ("src/run", RUN),
+            ("bad.imgspec", BROKEN),
+        ],
     );
     let good = dir.join("good.imgspec");
     let bad = dir.join("bad.imgspec");

@@ -22,11 +22,18 @@ fn fixtures() -> Vec<std::path::PathBuf> {
         .collect()
 }
 
+/// Directories named `CODE-what`; the others (`support/`, and `src/`,
+/// `app/` of the fixtures' own build context) are not fixtures.
 fn command_fixtures() -> Vec<PathBuf> {
     sorted_entries(Path::new(FIXTURES))
         .into_iter()
-        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "support"))
+        .filter(|p| p.is_dir() && is_code(&code_of(p)))
         .collect()
+}
+
+fn is_code(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(chars.next(), Some('E' | 'W')) && text.len() == 5 && chars.all(|c| c.is_ascii_digit())
 }
 
 fn code_of(path: &Path) -> String {

@@ -15,6 +15,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const SPEC: &str = "use std.debian\nimage app {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  run { cmd = [\"/app/src/run\"] }\n}\n";
+/// A source file for SPEC, so its build context holds it.
+const RUN: &str = "#!/bin/sh\n";
 const SECRET: &str = "TOKEN=never-print-this-secret";
 
 /// A fresh project (a `.git` marks its root) holding `files`, and a
@@ -159,7 +161,7 @@ fn a_file_that_is_not_a_spec_is_never_read() {
 
 #[test]
 fn symlinks_are_resolved_before_the_check() {
-    let (dir, outside) = project("read-symlink", &[(".env", SECRET)]);
+    let (dir, outside) = project("read-symlink", &[(".env", SECRET), ("src/run", RUN)]);
     std::fs::write(outside.join("company.imgspec"), SECRET).expect("write");
     symlink(&outside.join("company.imgspec"), &dir.join("out.imgspec"));
     symlink(Path::new(".env"), &dir.join("env.imgspec"));
@@ -248,7 +250,11 @@ fn the_root_is_the_repository_or_the_given_directory() {
     let app = "use \"../platform/t.imgspec\" as t\nimage app = t.svc() {}\n";
     let (dir, _) = project(
         "root",
-        &[("platform/t.imgspec", module), ("svc/app.imgspec", app)],
+        &[
+            ("platform/t.imgspec", module),
+            ("svc/app.imgspec", app),
+            ("svc/src/run", RUN),
+        ],
     );
     // Inside the repository: the import is read.
     let o = run(&dir.join("svc"), &["check", "app.imgspec"]);
@@ -267,7 +273,11 @@ fn the_root_is_the_repository_or_the_given_directory() {
         eprintln!("note: skipped: the temporary directory is inside a repository");
         return;
     }
-    for (path, text) in [("platform/t.imgspec", module), ("svc/app.imgspec", app)] {
+    for (path, text) in [
+        ("platform/t.imgspec", module),
+        ("svc/app.imgspec", app),
+        ("svc/src/run", RUN),
+    ] {
         std::fs::create_dir_all(plain.join(path).parent().expect("parent")).expect("mkdir");
         std::fs::write(plain.join(path), text).expect("write");
     }
@@ -282,7 +292,7 @@ fn the_root_is_the_repository_or_the_given_directory() {
 
 #[test]
 fn output_onto_a_device_is_refused_and_the_device_kept() {
-    let (dir, _) = project("write-device", &[("app.imgspec", SPEC)]);
+    let (dir, _) = project("write-device", &[("app.imgspec", SPEC), ("src/run", RUN)]);
     let dev = dir.join("zero");
     if !mkdev_zero(&dev) {
         return;
@@ -295,12 +305,12 @@ fn output_onto_a_device_is_refused_and_the_device_kept() {
         assert!(stderr(&o).contains("E0019"), "{}", stderr(&o));
         assert!(is_char_device(&dev), "the device node was replaced");
     }
-    assert_eq!(names(&dir), ["app.imgspec", "zero"]);
+    assert_eq!(names(&dir), ["app.imgspec", "src", "zero"]);
 }
 
 #[test]
 fn output_onto_a_fifo_is_refused_at_once() {
-    let (dir, _) = project("write-fifo", &[("app.imgspec", SPEC)]);
+    let (dir, _) = project("write-fifo", &[("app.imgspec", SPEC), ("src/run", RUN)]);
     mkfifo(&dir.join("pipe"));
     mkfifo(&dir.join("Dockerfile.dockerignore"));
     for args in [
@@ -320,7 +330,10 @@ fn output_onto_a_fifo_is_refused_at_once() {
 #[test]
 fn output_through_a_symlinked_directory_stays_inside() {
     let field = SPEC.replace("image app {", "image app {\n  output = \"d/Dockerfile\"");
-    let (dir, outside) = project("write-symlink", &[("app.imgspec", &field)]);
+    let (dir, outside) = project(
+        "write-symlink",
+        &[("app.imgspec", &field), ("src/run", RUN)],
+    );
     symlink(&outside, &dir.join("d"));
     let o = run(&dir, &["compile", "app.imgspec"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -350,7 +363,10 @@ fn output_through_a_symlinked_directory_stays_inside() {
 
 #[test]
 fn a_symlink_inside_the_project_is_written_through() {
-    let (dir, _) = project("write-link-inside", &[("app.imgspec", SPEC)]);
+    let (dir, _) = project(
+        "write-link-inside",
+        &[("app.imgspec", SPEC), ("src/run", RUN)],
+    );
     std::fs::create_dir_all(dir.join("build")).expect("mkdir");
     std::fs::write(dir.join("build/Dockerfile"), "old\n").expect("write");
     symlink(Path::new("build/Dockerfile"), &dir.join("Dockerfile"));
@@ -360,7 +376,10 @@ fn a_symlink_inside_the_project_is_written_through() {
     assert!(target.contains("FROM "), "{target}");
     assert!(std::fs::symlink_metadata(dir.join("Dockerfile")).is_ok_and(|m| m.is_symlink()));
     // A dangling link leads nowhere known: refused.
-    let (dir, _) = project("write-link-dangling", &[("app.imgspec", SPEC)]);
+    let (dir, _) = project(
+        "write-link-dangling",
+        &[("app.imgspec", SPEC), ("src/run", RUN)],
+    );
     symlink(Path::new("nowhere/Dockerfile"), &dir.join("Dockerfile"));
     let o = run(&dir, &["compile", "app.imgspec"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
@@ -421,7 +440,7 @@ fn outputs_never_overwrite_a_spec_or_an_input() {
 
 #[test]
 fn check_never_diffs_a_file_outside_the_project() {
-    let (dir, outside) = project("check-outside", &[("app.imgspec", SPEC)]);
+    let (dir, outside) = project("check-outside", &[("app.imgspec", SPEC), ("src/run", RUN)]);
     std::fs::write(outside.join("Dockerfile"), format!("{SECRET}\n")).expect("write");
     symlink(&outside, &dir.join("d"));
     let outside_o = format!("{}/Dockerfile", outside.display());
@@ -448,7 +467,11 @@ fn a_pair_is_written_all_or_nothing() {
     // Refused before writing: the ignore file's place is a directory.
     let (dir, _) = project(
         "write-pair",
-        &[("app.imgspec", SPEC), ("Dockerfile", "previous\n")],
+        &[
+            ("app.imgspec", SPEC),
+            ("src/run", RUN),
+            ("Dockerfile", "previous\n"),
+        ],
     );
     std::fs::create_dir_all(dir.join("Dockerfile.dockerignore/x")).expect("mkdir");
     let o = run(&dir, &["compile", "app.imgspec"]);
@@ -477,20 +500,34 @@ fn a_pair_is_written_all_or_nothing() {
     );
     assert_eq!(
         names(&dir),
-        ["Dockerfile", "Dockerfile.dockerignore", "app.imgspec"]
+        [
+            "Dockerfile",
+            "Dockerfile.dockerignore",
+            "app.imgspec",
+            "src"
+        ]
     );
 
     // And a new file is removed again.
     std::fs::remove_file(dir.join("Dockerfile")).expect("remove");
     assert!(imgspec::output::write_all(&files).is_err());
-    assert_eq!(names(&dir), ["Dockerfile.dockerignore", "app.imgspec"]);
+    assert_eq!(
+        names(&dir),
+        ["Dockerfile.dockerignore", "app.imgspec", "src"]
+    );
 }
 
 // 6. Repository mode finds every spec, or says why not.
 
 #[test]
 fn repository_mode_searches_hidden_directories() {
-    let (dir, _) = project("repo-hidden", &[(".github/images/app.imgspec", SPEC)]);
+    let (dir, _) = project(
+        "repo-hidden",
+        &[
+            (".github/images/app.imgspec", SPEC),
+            (".github/images/src/run", RUN),
+        ],
+    );
     let o = run(&dir, &["compile"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(dir.join(".github/images/Dockerfile").exists());
@@ -507,6 +544,7 @@ fn skipped_specs_are_named_and_fail_the_check() {
         "repo-skipped",
         &[
             ("app.imgspec", SPEC),
+            ("src/run", RUN),
             ("vendor/lib.imgspec", SPEC),
             (".gitignore", "vendor/\n"),
         ],
@@ -545,7 +583,7 @@ fn skipped_specs_are_named_and_fail_the_check() {
 
 #[test]
 fn a_fifo_among_the_specs_does_not_block_the_search() {
-    let (dir, _) = project("repo-fifo", &[("app.imgspec", SPEC)]);
+    let (dir, _) = project("repo-fifo", &[("app.imgspec", SPEC), ("src/run", RUN)]);
     mkfifo(&dir.join("pipe.imgspec"));
     let o = run(&dir, &["check"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
@@ -556,7 +594,7 @@ fn a_fifo_among_the_specs_does_not_block_the_search() {
 
 #[test]
 fn json_and_sarif_hold_nothing_but_diagnostics() {
-    let (dir, _) = project("machine", &[("app.imgspec", SPEC)]);
+    let (dir, _) = project("machine", &[("app.imgspec", SPEC), ("src/run", RUN)]);
     std::fs::write(dir.join("Dockerfile"), "stale\n").expect("write");
     mkfifo(&dir.join("pipe.imgspec"));
     for args in [
@@ -621,7 +659,7 @@ fn run_with_closed_stdout(dir: &Path, args: &[&str]) -> Output {
 #[test]
 #[cfg(target_os = "linux")]
 fn a_closed_stdout_is_an_error_not_a_panic() {
-    let (dir, _) = project("closed-stdout", &[("app.imgspec", SPEC)]);
+    let (dir, _) = project("closed-stdout", &[("app.imgspec", SPEC), ("src/run", RUN)]);
     for args in [
         &["completions", "bash"][..],
         &["compile", "app.imgspec", "-o", "-"][..],

@@ -71,6 +71,9 @@ codes! {
     ArtifactOverDependencies = "E0119", "an artifact copies dependencies the runner already takes from their own stage";
     ArtifactCollision = "E0120", "two artifacts are copied to the same path in the runner";
     SensitiveSource = "E0121", "a source or manifest would bring `.git`, a dotenv file or credentials into the build context";
+    MissingSource = "E0122", "a path the Dockerfile copies is not in the build context";
+    ExcludedSource = "E0123", "an exclude removes a path the Dockerfile copies";
+    FlattenedDirectory = "E0124", "a directory is copied without its trailing `/`, so its contents would be spread out";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
 }

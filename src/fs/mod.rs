@@ -4,9 +4,11 @@
 //! size limit ([`read_regular`]). Everything else refuses with a
 //! [`FileError`], which carries its diagnostic code.
 
+mod context;
 mod project;
 mod read;
 
+pub use context::context_entry;
 pub use project::Project;
 pub use read::{read_regular, SPEC_LIMIT};
 

@@ -108,6 +108,9 @@ pub struct Block {
 pub struct Call {
     pub callee: Ident,
     pub args: Vec<Arg>,
+    /// The block after a call used as a value (`pip() { ... }`): merged
+    /// into the called base's or ecosystem's body at this use only.
+    pub adjust: Option<Block>,
     pub span: Span,
 }
 

@@ -518,9 +518,24 @@ impl Builder<'_> {
         }
     }
 
+    /// A `call` (a value, perhaps with an adjusting block) or a
+    /// `call_head` (a definition's header).
     fn call(&mut self, pair: Pair<Rule>) -> Call {
         let span = self.span(&pair);
-        let mut inner = pair.into_inner();
+        let mut head = None;
+        let mut adjust = None;
+        if pair.as_rule() == Rule::call_head {
+            head = Some(pair);
+        } else {
+            for part in pair.into_inner() {
+                match part.as_rule() {
+                    Rule::call_head => head = Some(part),
+                    Rule::adjust => adjust = part.into_inner().next().map(|b| self.block(b)),
+                    _ => {}
+                }
+            }
+        }
+        let mut inner = head.into_iter().flat_map(|h| h.into_inner());
         let callee = inner.next().map(|p| self.ident(p)).unwrap_or(Ident {
             name: String::new(),
             span,
@@ -545,7 +560,12 @@ impl Builder<'_> {
                 }
             })
             .collect();
-        Call { callee, args, span }
+        Call {
+            callee,
+            args,
+            adjust,
+            span,
+        }
     }
 
     /// Decodes escapes; reports unknown ones and keeps going.

@@ -61,6 +61,10 @@ fn image_model(image: &ExpandedImage, d: &mut Diagnostics) -> Option<Image> {
         .get("exclude")
         .map(|v| spanned_strings(v, d))
         .unwrap_or_default();
+    let generated = f
+        .get("generated")
+        .map(|v| spanned_strings(v, d))
+        .unwrap_or_default();
     let args = f.get("args").map(|v| env_vars(v, d)).unwrap_or_default();
     let frontend = f.get("syntax").and_then(|v| {
         let text = fields::string(v, d)?;
@@ -91,6 +95,7 @@ fn image_model(image: &ExpandedImage, d: &mut Diagnostics) -> Option<Image> {
         build,
         stages,
         excludes,
+        generated,
         args,
         runner,
         frontend,

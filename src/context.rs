@@ -1,0 +1,138 @@
+//! What the build context must hold: every path a Dockerfile copies or
+//! bind-mounts from the context exists there (E0122), no `exclude` removes
+//! one (E0123), and a directory is copied as a directory (E0124). The
+//! compiler knows these would fail the build, so it says so first.
+//!
+//! Whether a path exists is asked of the [`Loader`], which may not know
+//! (specs held in memory): then only the checks that need no file system
+//! run.
+
+use std::path::Path;
+
+use globset::{GlobBuilder, GlobMatcher};
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::ir::{Dockerfile, Instruction, Mount};
+use crate::loader::{ContextEntry, Loader};
+use crate::model::Image;
+use crate::source::Span;
+
+/// Checks the context at `dir` (the spec's directory) against one image.
+pub fn check(loader: &dyn Loader, dir: &Path, image: &Image, ir: &Dockerfile, d: &mut Diagnostics) {
+    let excludes: Vec<(GlobMatcher, &crate::model::Spanned<String>)> = image
+        .excludes
+        .iter()
+        .filter_map(|e| matcher(e.value.trim_start_matches("./")).map(|m| (m, e)))
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    for (source, spans) in context_reads(ir) {
+        if seen.contains(&source) {
+            continue;
+        }
+        seen.push(source);
+        let path = source.trim_start_matches("./");
+        let span = span_of(image, path)
+            .or_else(|| spans.first().copied())
+            .unwrap_or_default();
+        let literal = !path.contains(['*', '?', '[']);
+        if literal {
+            if let Some((_, exclude)) = excludes
+                .iter()
+                .find(|(m, _)| m.is_match(path.trim_end_matches('/')))
+            {
+                d.push(
+                    Diagnostic::error(Code::ExcludedSource, exclude.span, format!("this exclude removes `{path}`, which the Dockerfile copies"))
+                        .label("the build context will not have it")
+                        .secondary(span, "copied here")
+                        .help("narrow the pattern (e.g. `**/*.pyc` instead of a directory), or stop copying the path"),
+                );
+                continue;
+            }
+        }
+        if generated(image, path) {
+            continue;
+        }
+        match loader.context_entry(dir, path) {
+            Some(ContextEntry::Missing) => d.push(
+                Diagnostic::error(Code::MissingSource, span, format!("`{path}` is not in the build context"))
+                    .label("the Dockerfile copies it, and the build would fail here")
+                    .help("check the path (it is relative to the spec's directory); a file that an earlier CI step makes goes in the image's `generated = [...]`"),
+            ),
+            Some(ContextEntry::Directory) if literal && !path.ends_with('/') => d.push(
+                Diagnostic::error(Code::FlattenedDirectory, span, format!("`{path}` is a directory, written without its trailing `/`"))
+                    .label("COPY would spread its contents into the destination")
+                    .help(format!("write \"{path}/\", so it keeps its name")),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// The span of the source or manifest that names `path`: a COPY line
+/// holds several, and the diagnostic points at the one at fault.
+fn span_of(image: &Image, path: &str) -> Option<Span> {
+    let same = |value: &str| value.trim_start_matches("./") == path;
+    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
+    for build in builds {
+        if let Some(source) = build.sources.iter().find(|s| same(&s.value)) {
+            return Some(source.span);
+        }
+        for eco in &build.deps {
+            for manifest in &eco.manifests {
+                let full = match &eco.dir {
+                    Some(dir) => format!("{}/{}", dir.trim_matches('/'), manifest.value),
+                    None => manifest.value.clone(),
+                };
+                if same(&full) {
+                    return Some(manifest.span);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Paths the spec says a previous CI step creates in the context.
+fn generated(image: &Image, path: &str) -> bool {
+    image.generated.iter().any(|g| {
+        let g = g.value.trim_start_matches("./").trim_end_matches('/');
+        let p = path.trim_end_matches('/');
+        p == g || p.starts_with(&format!("{g}/"))
+    })
+}
+
+/// Every context path the Dockerfile reads, with the spec spans behind it:
+/// COPY sources without `--from`, and bind-mount sources.
+fn context_reads(ir: &Dockerfile) -> Vec<(&str, &[Span])> {
+    let mut out = Vec::new();
+    for line in ir.stages.iter().flat_map(|s| &s.lines) {
+        match &line.instruction {
+            Instruction::Copy(copy) if copy.from.is_none() => {
+                out.extend(
+                    copy.sources
+                        .iter()
+                        .map(|s| (s.as_str(), line.spans.as_slice())),
+                );
+            }
+            Instruction::Run(run) => {
+                for mount in &run.mounts {
+                    if let Mount::Bind { source, .. } = mount {
+                        out.push((source.as_str(), line.spans.as_slice()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A `.dockerignore` pattern as BuildKit matches it: `*` within one path
+/// component, `**` across them.
+fn matcher(pattern: &str) -> Option<GlobMatcher> {
+    GlobBuilder::new(pattern.trim_end_matches('/'))
+        .literal_separator(true)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
+}

@@ -1,0 +1,81 @@
+//! Looking up a COPY source in the build context: a path, or a pattern
+//! whose `*` and `?` match within one path component (as BuildKit's COPY
+//! does). Bounded, so a context of any size costs little.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobMatcher};
+
+use crate::loader::ContextEntry;
+
+/// At most this many candidates are followed per component.
+const MAX_MATCHES: usize = 10_000;
+
+/// What `base` holds at `pattern`; `None` for a pattern that cannot be
+/// looked up (one with `..`, or one globset cannot read).
+pub fn context_entry(base: &Path, pattern: &str) -> Option<ContextEntry> {
+    let parts: Vec<&str> = pattern
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if parts.contains(&"..") {
+        return None;
+    }
+    let mut current: Vec<PathBuf> = vec![base.to_path_buf()];
+    for part in parts {
+        let mut next = Vec::new();
+        if part.contains(['*', '?']) {
+            let glob = component_matcher(part)?;
+            for dir in &current {
+                let Ok(entries) = std::fs::read_dir(dir) else {
+                    continue;
+                };
+                for entry in entries.flatten() {
+                    if glob.is_match(entry.file_name()) {
+                        next.push(entry.path());
+                    }
+                    if next.len() >= MAX_MATCHES {
+                        break;
+                    }
+                }
+            }
+        } else {
+            next.extend(
+                current
+                    .iter()
+                    .map(|dir| dir.join(part))
+                    .filter(|p| std::fs::symlink_metadata(p).is_ok()),
+            );
+        }
+        if next.is_empty() {
+            return Some(ContextEntry::Missing);
+        }
+        next.truncate(MAX_MATCHES);
+        current = next;
+    }
+    let first = current.first()?;
+    let is_dir = std::fs::symlink_metadata(first).ok()?.is_dir();
+    Some(if is_dir {
+        ContextEntry::Directory
+    } else {
+        ContextEntry::File
+    })
+}
+
+/// One path component as a pattern: `*` and `?` are wildcards; `[` and
+/// `]` are literal, as imgspec writes them for COPY.
+fn component_matcher(part: &str) -> Option<GlobMatcher> {
+    let mut pattern = String::new();
+    for c in part.chars() {
+        match c {
+            '[' => pattern.push_str("[[]"),
+            ']' => pattern.push_str("[]]"),
+            '{' | '}' | '\\' => {
+                pattern.push('\\');
+                pattern.push(c);
+            }
+            c => pattern.push(c),
+        }
+    }
+    Glob::new(&pattern).ok().map(|g| g.compile_matcher())
+}
