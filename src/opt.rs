@@ -3,8 +3,7 @@
 use crate::ir::{Dockerfile, Instruction, Line, Reason, Run, Stage};
 
 pub fn optimise(mut dockerfile: Dockerfile) -> Dockerfile {
-    dockerfile.stages = dockerfile
-        .stages
+    dockerfile.stages = fuse_single_children(drop_unused_stages(dockerfile.stages))
         .into_iter()
         .map(normalise_mounts)
         .map(drop_redundant_workdirs)
@@ -12,6 +11,76 @@ pub fn optimise(mut dockerfile: Dockerfile) -> Dockerfile {
         .map(pipefail)
         .collect();
     dockerfile
+}
+
+/// Stages the runner does not reach, through `FROM` or `COPY --from`, are
+/// left out: BuildKit would skip them anyway, and a reader
+/// should not wonder what they are for. (A build stage that only copies
+/// the sources is one, when the runner takes the sources from the context.)
+fn drop_unused_stages(stages: Vec<Stage>) -> Vec<Stage> {
+    let mut used = vec![false; stages.len()];
+    if let Some(last) = used.last_mut() {
+        *last = true;
+    }
+    // Stages only refer to earlier ones: one pass from the end suffices.
+    for i in (0..stages.len()).rev() {
+        if !used[i] {
+            continue;
+        }
+        let stage = &stages[i];
+        let mut refs: Vec<&str> = vec![stage.from.as_str()];
+        for line in &stage.lines {
+            if let Instruction::Copy(copy) = &line.instruction {
+                refs.extend(copy.from.as_deref());
+            }
+        }
+        for (j, other) in stages[..i].iter().enumerate() {
+            if refs.contains(&other.name.as_str()) {
+                used[j] = true;
+            }
+        }
+    }
+    stages
+        .into_iter()
+        .zip(used)
+        .filter_map(|(stage, used)| used.then_some(stage))
+        .collect()
+}
+
+/// A shared `setup` stage that only one stage is left to start from (when
+/// the full install was unused and dropped) is folded into that stage.
+fn fuse_single_children(mut stages: Vec<Stage>) -> Vec<Stage> {
+    let mut i = 0;
+    while i + 1 < stages.len() {
+        let name = stages[i].name.clone();
+        if name != "setup" && !name.ends_with("-setup") {
+            i += 1;
+            continue;
+        }
+        let children: Vec<usize> = (i + 1..stages.len())
+            .filter(|&j| stages[j].from == name)
+            .collect();
+        let copied = stages.iter().flat_map(|s| &s.lines).any(
+            |l| matches!(&l.instruction, Instruction::Copy(c) if c.from.as_deref() == Some(name.as_str())),
+        );
+        if let ([child], false) = (children.as_slice(), copied) {
+            let parent = stages.remove(i);
+            let child = &mut stages[*child - 1];
+            let mut lines = parent.lines;
+            // The parent already switched to root for its setup.
+            let parent_is_root = lines
+                .iter()
+                .any(|l| matches!(&l.instruction, Instruction::User(u) if u == "0:0"));
+            lines.extend(child.lines.drain(..).filter(|l| {
+                !(parent_is_root && matches!(&l.instruction, Instruction::User(u) if u == "0:0"))
+            }));
+            child.lines = lines;
+            child.from = parent.from;
+            continue;
+        }
+        i += 1;
+    }
+    stages
 }
 
 /// Sorted, deduplicated mounts, so equal mount sets compare equal.

@@ -121,10 +121,13 @@ fn dependency_installs_never_see_the_sources() {
                 }
                 checked += 1;
             }
-            // The sources still arrive, after the install, in the build.
-            if ir.stages.iter().any(|s| s.name == "deps") {
-                let build = ir.stages.iter().find(|s| s.name == "build").expect("build");
-                assert_eq!(build.from, "deps", "{}", output.image);
+            // The sources arrive after the install, in a build on top of it
+            // (unless the runner takes them from the context, and the
+            // build stage was left out as unused).
+            if let Some(build) = ir.stages.iter().find(|s| s.name == "build") {
+                if ir.stages.iter().any(|s| s.name == "deps") {
+                    assert_eq!(build.from, "deps", "{}", output.image);
+                }
             }
         }
     }
