@@ -60,6 +60,12 @@ codes! {
     AmbiguousWorkdir = "E0118", "dependencies and build results share the work directory, and no artifacts say which the runner takes";
     ArtifactOverDependencies = "E0119", "an artifact copies dependencies the runner already takes from their own stage";
     ArtifactCollision = "E0120", "two artifacts are copied to the same path in the runner";
+    UserClash = "E0130", "the runner's user or group clashes with an account the base image already has";
+    VolumeNotWritable = "E0131", "a volume is not among the directories the runtime user can write";
+    RootReasonWithoutRoot = "E0132", "`allow_root` is given, but the runner's user is not root";
+    ArtifactInCache = "E0133", "an artifact is taken from a path that a cache mount covers, so it is not in the layer";
+    PackageInstallInSetup = "E0134", "a runner setup command installs packages instead of listing them";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
+    BuildToolInRunner = "W0110", "a compiler or development package is installed in the runner";
 }

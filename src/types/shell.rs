@@ -22,7 +22,20 @@ pub struct Facts {
     pub unterminated_quote: bool,
     /// Starts with `&&`, `||`, `|` or `;`: it would fuse with the step before.
     pub leading_operator: bool,
+    /// A package manager's install command (`apt-get install`, `apk add`, ...).
+    pub package_install: bool,
 }
+
+/// Package managers and the sub-command that installs with each.
+const INSTALLERS: &[(&str, &str)] = &[
+    ("apt-get", "install"),
+    ("apt", "install"),
+    ("aptitude", "install"),
+    ("apk", "add"),
+    ("dnf", "install"),
+    ("microdnf", "install"),
+    ("yum", "install"),
+];
 
 pub fn scan(text: &str) -> Facts {
     let mut facts = Facts {
@@ -83,6 +96,13 @@ pub fn scan(text: &str) -> Facts {
                 "sudo" => facts.sudo = true,
                 _ => {}
             }
+            if let Some((_, verb)) = INSTALLERS.iter().find(|(tool, _)| *tool == word) {
+                let rest: String = chars[i..]
+                    .iter()
+                    .take_while(|c| !";&|()\n".contains(**c))
+                    .collect();
+                facts.package_install |= rest.split_whitespace().skip(1).any(|w| w == *verb);
+            }
         }
         if facts.comment {
             // Everything after a comment is comment text.
@@ -133,6 +153,16 @@ mod tests {
         assert!(!scan("echo \"a\" 'b'").unterminated_quote);
         assert!(scan("&& make").leading_operator);
         assert!(!scan("make && test").leading_operator);
+    }
+
+    #[test]
+    fn package_installs() {
+        assert!(scan("apt-get install -y curl").package_install);
+        assert!(scan("a2enmod rewrite && apt-get -y install x").package_install);
+        assert!(scan("apk add --no-cache curl").package_install);
+        assert!(!scan("apt-get update").package_install);
+        assert!(!scan("echo apt-get install").package_install);
+        assert!(!scan("git add .").package_install);
     }
 
     #[test]
