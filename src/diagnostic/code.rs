@@ -65,6 +65,7 @@ codes! {
     RootReasonWithoutRoot = "E0132", "`allow_root` is given, but the runner's user is not root";
     ArtifactInCache = "E0133", "an artifact is taken from a path that a cache mount covers, so it is not in the layer";
     PackageInstallInSetup = "E0134", "a runner setup command installs packages instead of listing them";
+    WritableReplaced = "E0135", "a writable directory is also where a root-owned copy lands, which takes it back";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
     BuildToolInRunner = "W0110", "a compiler or development package is installed in the runner";

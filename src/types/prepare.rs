@@ -25,6 +25,7 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
         );
     }
     writable(runner, d);
+    replaced(image, d);
     volumes(runner, d);
     for command in &runner.setup {
         command_text(&command.value, command.span, &runner.base, d);
@@ -79,6 +80,59 @@ fn writable(runner: &Runner, d: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// The writable directories are made before anything is copied in: a copy
+/// that lands on one of them gives it the owner of the copied files.
+fn replaced(image: &Image, d: &mut Diagnostics) {
+    let key = |p: &str| p.trim_end_matches('/').to_string();
+    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
+    for build in builds {
+        let workdir = key(&build.workdir.value);
+        let landing: Vec<(String, crate::source::Span)> = match &build.artifacts {
+            Some(artifacts) => artifacts
+                .iter()
+                .filter(|a| a.owner == Owner::Root)
+                .map(|a| {
+                    let to = a.to.clone().unwrap_or_else(|| a.from.clone());
+                    (in_workdir(&workdir, &to), a.span)
+                })
+                .collect(),
+            // The work directory arrives whole, with the sources in it.
+            None => build
+                .sources
+                .iter()
+                .map(|s| (in_workdir(&workdir, &s.value), s.span))
+                .collect(),
+        };
+        for path in &image.runner.writable {
+            let Some((_, span)) = landing.iter().find(|(l, _)| *l == key(&path.value)) else {
+                continue;
+            };
+            d.push(
+                Diagnostic::error(
+                    Code::WritableReplaced,
+                    path.span,
+                    format!("`{}` is writable, but a copy lands on it", path.value),
+                )
+                .label("created for the runtime user, then owned by root again")
+                .secondary(*span, "copied here, owned by root")
+                .help(if build.artifacts.is_some() {
+                    "give that artifact `owner = \"runtime\"`, or make a sub-directory writable instead"
+                } else {
+                    "list the runner's `artifacts` and give this one `owner = \"runtime\"`, or make a sub-directory writable instead"
+                }),
+            );
+        }
+    }
+}
+
+fn in_workdir(workdir: &str, path: &str) -> String {
+    let path = path.trim_end_matches('/');
+    if path.starts_with('/') {
+        return path.to_string();
+    }
+    format!("{workdir}/{}", path.trim_start_matches("./"))
 }
 
 /// A path that reaches the shell as one word, unchanged.
