@@ -345,6 +345,26 @@ fn shell_less_runners_cannot_be_prepared_by_commands() {
 }
 
 #[test]
+fn system_directories_are_never_handed_to_the_application() {
+    for path in ["/", "/tmp", "/var/log/", "/usr"] {
+        let run = format!("writable = [\"{path}\"]");
+        assert_eq!(
+            codes_of(&spec("debian", "debian.bookworm()", &run)),
+            ["E0015"],
+            "{path}"
+        );
+    }
+    for (path, code) in [("data", "E0015"), ("/a b", "E0113"), ("/a;b", "E0113")] {
+        let run = format!("writable = [\"{path}\"]");
+        assert_eq!(
+            codes_of(&spec("debian", "debian.bookworm()", &run)),
+            [code],
+            "{path}"
+        );
+    }
+}
+
+#[test]
 fn runtime_compilers_get_their_own_warning() {
     let text = "use std.debian\nimage app {\n  base = debian.bookworm()\n  sources = [\"bin/\"]\n  packages {\n    runtime = [\"gcc\", \"libssl-dev\", \"libssl3\"]\n  }\n}\n";
     assert_eq!(codes_of(text), ["W0110", "W0110"]);

@@ -64,6 +64,18 @@ fn writable(runner: &Runner, d: &mut Diagnostics) {
                 .help("use letters, digits and `/._-+@:` only, e.g. \"/app/data\""),
             );
         }
+        let trimmed = path.value.trim_end_matches('/');
+        if SYSTEM_DIRS.contains(&trimmed) || trimmed.is_empty() {
+            d.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    path.span,
+                    format!("`{}` is a system directory", path.value),
+                )
+                .label("giving it to the runtime user would change its owner and mode for everything in the image")
+                .help("make a directory of the application's own writable, e.g. \"/var/lib/app\" or \"/var/log/app\""),
+            );
+        }
         if i == 0 && shell_less {
             d.push(
                 Diagnostic::error(
@@ -134,6 +146,33 @@ fn in_workdir(workdir: &str, path: &str) -> String {
     }
     format!("{workdir}/{}", path.trim_start_matches("./"))
 }
+
+/// Directories the whole system shares: `install -d -o` would hand them
+/// (and their mode, e.g. /tmp's sticky bit) to the application.
+const SYSTEM_DIRS: &[&str] = &[
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib64",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/tmp",
+    "/usr",
+    "/usr/local",
+    "/var",
+    "/var/lib",
+    "/var/log",
+    "/var/run",
+    "/var/tmp",
+];
 
 /// A path that reaches the shell as one word, unchanged.
 fn plain_path(path: &str) -> bool {
