@@ -287,6 +287,12 @@ fn write_copy(out: &mut String, copy: &Copy, frontend: &Frontend) {
     if copy.link && frontend.link {
         flags.push("--link".to_string());
     }
+    if let Some(chown) = &copy.chown {
+        flags.push(format!("--chown={chown}"));
+    }
+    if let Some(chmod) = &copy.chmod {
+        flags.push(format!("--chmod={chmod}"));
+    }
     if let Some(from) = &copy.from {
         flags.push(format!("--from={from}"));
     }

@@ -12,7 +12,7 @@ use crate::suggest;
 use crate::syntax::ast::{self, DefKind, FieldOp, Ident, TypeExprKind, ValueKind};
 
 /// Built-in functions, recognised when no definition has the name.
-pub const BUILTINS: &[&str] = &["http", "exec", "shell", "step", "secret"];
+pub const BUILTINS: &[&str] = &["http", "exec", "shell", "step", "secret", "user"];
 
 /// Instructions one `{{ }}` interpolation may execute.
 const INTERPOLATION_FUEL: u64 = 50_000;
@@ -566,7 +566,10 @@ impl<'p, 'd> Evaluator<'p, 'd> {
             }
             // A value that failed is kept as poison, so the field does not
             // also look missing.
-            let value = self.value(&field.value, scope).unwrap_or_else(poison);
+            let value = match enum_word(&field.key.name, &field.value) {
+                Some(word) => word,
+                None => self.value(&field.value, scope).unwrap_or_else(poison),
+            };
             fields.push(RecordField {
                 key: field.key.clone(),
                 op: field.op,
@@ -800,6 +803,21 @@ impl<'p, 'd> Evaluator<'p, 'd> {
         }
         base.span = overlay.span;
         base
+    }
+}
+
+/// A bare word that is one of the field's own values (`distro = alpine`)
+/// means that value, even where a parameter has the same name: the
+/// parameter would otherwise shadow it silently.
+fn enum_word(key: &str, value: &ast::Value) -> Option<V> {
+    match &value.kind {
+        ValueKind::Name(name) if crate::types::enum_words(key).contains(&name.as_str()) => {
+            Some(V {
+                val: Val::Word(name.clone()),
+                span: value.span,
+            })
+        }
+        _ => None,
     }
 }
 

@@ -104,6 +104,10 @@ pub struct Base {
     pub default_user: u32,
     /// The language runtime the image provides, e.g. `python3.12`.
     pub interpreter: Option<String>,
+    /// Users and groups the image has beyond its distribution's own
+    /// (`users = { node = 1000 }`), by name and id.
+    pub users: Vec<(String, u32)>,
+    pub groups: Vec<(String, u32)>,
     pub span: Span,
     pub def_span: Span,
     /// False for the stand-in used after the real base failed to check;
@@ -127,6 +131,8 @@ impl Base {
             nonroot: None,
             default_user: 0,
             interpreter: None,
+            users: Vec::new(),
+            groups: Vec::new(),
             span: Span::poison(),
             def_span: Span::poison(),
             known: false,
@@ -209,7 +215,19 @@ pub struct Artifact {
     pub to: Option<String>,
     /// Whether it holds native code, which must fit the runner's libc.
     pub native: bool,
+    /// Who owns the copied files in the runner.
+    pub owner: Owner,
+    /// Octal permissions for every copied file, e.g. `0755`.
+    pub mode: Option<String>,
     pub span: Span,
+}
+
+/// The owner of an artifact in the runner: root (read-only for the
+/// application, the default) or the runtime user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Root,
+    Runtime,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -259,15 +277,39 @@ pub struct User {
     pub gid: u32,
 }
 
+/// A user the compiler creates in the runner, because the base lacks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+    /// The primary group's name: an existing group of the base, or a new
+    /// one named like the user.
+    pub group: String,
+    /// False when the base already has a group with this gid.
+    pub create_group: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Runner {
     pub base: Base,
     pub user: User,
     pub user_span: Option<Span>,
+    /// The name given with `user("name", ...)`, if any.
+    pub user_name: Option<Spanned<String>>,
     /// The reason given for running as root, if any.
     pub allow_root: Option<Spanned<String>>,
-    /// Whether the compiler must create the user (the base lacks it).
-    pub create_user: bool,
+    /// The user the compiler must create (the base lacks it).
+    pub create_user: Option<NewUser>,
+    /// Where the application starts, when it differs from the build's
+    /// work directory.
+    pub workdir: Option<Spanned<String>>,
+    /// Directories created and owned by the runtime user.
+    pub writable: Vec<Spanned<String>>,
+    /// Commands run as root before `USER`, after the runtime packages.
+    pub setup: Vec<Spanned<String>>,
+    /// `init = true`: the span of the setting, and tini becomes PID 1.
+    pub init: Option<Span>,
     pub env: Vec<EnvVar>,
     pub expose: Vec<Spanned<u16>>,
     pub entrypoint: Option<Spanned<Command>>,

@@ -69,7 +69,19 @@ const FIELDS: &[(&str, &str)] = &[
     ("exclude", r#"exclude = [@]"#),
     ("artifact", r#"artifacts = [@]"#),
     ("workdir", r#"workdir = @"#),
-    ("volume", r#"run { volumes = [@] }"#),
+    ("volume", r#"run { writable = [@] volumes = [@] }"#),
+    ("writable", r#"run { writable = [@] }"#),
+    ("runner_workdir", r#"run { workdir = @ }"#),
+    ("setup", r#"run { setup = [@] }"#),
+    ("user_name", r#"run { user = user(@, uid: 10001) }"#),
+    (
+        "artifact_mode",
+        r#"artifacts = [{ from = "out/", to = "/srv/out/", mode = @ }]"#,
+    ),
+    (
+        "artifact_owner",
+        r#"artifacts = [{ from = "out/", to = "/srv/out/", owner = @ }]"#,
+    ),
     ("package", r#"packages { build = [@] }"#),
     ("stop_signal", r#"run { stop_signal = @ }"#),
     ("arg", r#"args = { VERSION = @ }"#),
@@ -186,9 +198,12 @@ fn hostile_strings_never_change_the_instruction_structure() {
     let mut rejected = 0;
     for (name, field) in FIELDS {
         let baseline_value = match *name {
-            "workdir" | "volume" | "cache" | "eco_output" | "eco_cache" => "/plain",
+            "workdir" | "volume" | "cache" | "eco_output" | "eco_cache" | "writable"
+            | "runner_workdir" => "/plain",
             "stop_signal" => "SIGTERM",
             "base_ref" => "debian:bookworm-slim",
+            "artifact_mode" => "0755",
+            "artifact_owner" => "runtime",
             _ => "plain",
         };
         let baseline = compile_one(&spec(field, baseline_value));
@@ -198,7 +213,13 @@ fn hostile_strings_never_change_the_instruction_structure() {
             // rather than rejected for being relative.
             let value = &if matches!(
                 *name,
-                "workdir" | "volume" | "cache" | "eco_output" | "eco_cache"
+                "workdir"
+                    | "volume"
+                    | "cache"
+                    | "eco_output"
+                    | "eco_cache"
+                    | "writable"
+                    | "runner_workdir"
             ) {
                 format!("/{value}")
             } else {
@@ -222,7 +243,7 @@ fn hostile_strings_never_change_the_instruction_structure() {
             };
             accepted += 1;
             let context = format!("{name} = {value:?}:\n{dockerfile}");
-            if !matches!(*name, "step" | "eco_install" | "eco_finish") {
+            if !matches!(*name, "step" | "eco_install" | "eco_finish" | "setup") {
                 assert_eq!(
                     keywords(&dockerfile),
                     keywords(&baseline),

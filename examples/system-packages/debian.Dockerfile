@@ -10,7 +10,7 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates curl=7.88.1-10+deb12u8 jq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl=7.88.1-10+deb12u8 jq \
     && groupadd --gid 10001 app \
     && useradd --no-log-init --no-create-home --uid 10001 --gid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin app
 WORKDIR /app

@@ -74,6 +74,13 @@ codes! {
     MissingSource = "E0122", "a path the Dockerfile copies is not in the build context";
     ExcludedSource = "E0123", "an exclude removes a path the Dockerfile copies";
     FlattenedDirectory = "E0124", "a directory is copied without its trailing `/`, so its contents would be spread out";
+    UserClash = "E0130", "the runner's user or group clashes with an account the base image already has";
+    VolumeNotWritable = "E0131", "a volume is not among the directories the runtime user can write";
+    RootReasonWithoutRoot = "E0132", "`allow_root` is given, but the runner's user is not root";
+    ArtifactInCache = "E0133", "an artifact is taken from a path that a cache mount covers, so it is not in the layer";
+    PackageInstallInSetup = "E0134", "a runner setup command installs packages instead of listing them";
+    WritableReplaced = "E0135", "a writable directory is also where a root-owned copy lands, which takes it back";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
+    BuildToolInRunner = "W0110", "a compiler or development package is installed in the runner";
 }

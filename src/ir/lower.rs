@@ -2,9 +2,11 @@
 //! in the order of rule 1: base → system packages → user → manifests alone
 //! → dependency install → sources → build → runner.
 
-use super::packages::{create_user, install};
+use super::packages::{
+    create_user, init_stage, install, writable_dirs, INIT_BINARY, INIT_PATH, INIT_STAGE,
+};
 use super::{Copy, Dockerfile, Healthcheck, Instruction, Line, Mount, Reason, Run, Stage};
-use crate::model::{Build, Command, Ecosystem, Image, Package, PackageManager, Probe, Step};
+use crate::model::{Build, Command, Ecosystem, Image, Owner, Package, PackageManager, Probe, Step};
 use crate::source::Span;
 use crate::types::{format_duration, shell};
 
@@ -44,6 +46,19 @@ pub fn lower(image: &Image) -> Dockerfile {
     }
     let main = build_stages(&mut stages, BUILD, &image.build, &image.args, true);
     layouts.insert(0, main);
+    if image.runner.init.is_some() {
+        let (from, run) = init_stage();
+        stages.push(Stage {
+            name: INIT_STAGE.to_string(),
+            from,
+            shell: Some("/bin/bash".to_string()),
+            lines: vec![Line::new(
+                Instruction::Run(run),
+                Reason::Init,
+                image.runner.init,
+            )],
+        });
+    }
     stages.push(root_for_setup(
         runner_stage(image, &layouts),
         image.runner.base.default_user,
@@ -58,8 +73,10 @@ pub fn lower(image: &Image) -> Dockerfile {
 /// Whether imgspec names one of its own stages `name`, so a user's extra
 /// stage may not.
 pub fn reserved_stage_name(name: &str) -> bool {
-    matches!(name, "build" | "runtime" | "setup" | "deps" | "prod-deps")
-        || name.ends_with("-setup")
+    matches!(
+        name,
+        "build" | "runtime" | "setup" | "deps" | "prod-deps" | INIT_STAGE
+    ) || name.ends_with("-setup")
         || name.ends_with("-deps")
 }
 
@@ -493,6 +510,8 @@ fn copies(paths: &[String], reason: Reason, spans: &[Span]) -> Vec<Line> {
                 sources,
                 dest,
                 link: false,
+                chown: None,
+                chmod: None,
             });
             Line::new(copy, reason, spans.iter().copied())
         })
@@ -504,7 +523,7 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
     let base = &runner.base;
     let mut out: Vec<Line> = Vec::new();
     let mut packages = runner.packages.clone();
-    if runner.create_user && base.packages == PackageManager::Microdnf {
+    if runner.create_user.is_some() && base.packages == PackageManager::Microdnf {
         // Minimal RHEL images lack useradd and groupadd.
         packages.push(Package {
             name: "shadow-utils".to_string(),
@@ -520,16 +539,60 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
             package_spans,
         )
     }));
-    if runner.create_user {
-        let run = create_user(base.distro, base.packages, runner.user);
+    // User, writable directories and setup join the package RUN: one
+    // root layer, before anything is copied in.
+    if let Some(user) = &runner.create_user {
+        let run = create_user(base.distro, base.packages, user);
         out.push(Line::new(
             Instruction::Run(run),
             Reason::CreateUser,
             runner.user_span,
         ));
     }
-    let workdir = workdir_of(&image.build);
-    let copies = runner_copies(image, layouts);
+    if !runner.writable.is_empty() {
+        let mut paths: Vec<String> = runner
+            .writable
+            .iter()
+            .map(|w| w.value.trim_end_matches('/').to_string())
+            .collect();
+        paths.sort();
+        paths.dedup();
+        let run = writable_dirs(runner.user.uid, runner.user.gid, &paths);
+        out.push(Line::new(
+            Instruction::Run(run),
+            Reason::Writable,
+            runner.writable.iter().map(|w| w.span),
+        ));
+    }
+    if !runner.setup.is_empty() {
+        let mut run = commands(runner.setup.iter().map(|s| s.value.as_str()), Vec::new());
+        // A script stays a heredoc of its own; plain commands join the
+        // package RUN, whose cache mounts they do not touch.
+        run.joins_any = run.script.is_none();
+        out.push(Line::new(
+            Instruction::Run(run),
+            Reason::RunnerSetup,
+            runner.setup.iter().map(|s| s.span),
+        ));
+    }
+    if let Some(span) = runner.init {
+        let mut copy = copy_from(INIT_STAGE, INIT_BINARY, INIT_PATH);
+        if let Instruction::Copy(c) = &mut copy {
+            c.chmod = Some("0755".to_string());
+        }
+        out.push(Line::new(copy, Reason::Init, [span]));
+    }
+    let workdir = match &runner.workdir {
+        Some(w) => w.value.trim_end_matches('/').to_string(),
+        None => workdir_of(&image.build),
+    };
+    let workdir = if workdir.is_empty() {
+        "/".to_string()
+    } else {
+        workdir
+    };
+    let mut copies = runner_copies(image, layouts);
+    artifact_ownership(&mut copies, image);
     // The work directory matters to the runner when something lands in it
     // or a command may use relative paths; a site copied into a web
     // server's directory needs none.
@@ -541,11 +604,20 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
         .health
         .as_ref()
         .is_some_and(|h| matches!(h.probe, Probe::Command(_)));
-    if lands_in_workdir || runner.cmd.is_some() || runner.entrypoint.is_some() || command_health {
+    if runner.workdir.is_some()
+        || lands_in_workdir
+        || runner.cmd.is_some()
+        || runner.entrypoint.is_some()
+        || command_health
+    {
+        let span = runner
+            .workdir
+            .as_ref()
+            .map_or(image.build.workdir.span, |w| w.span);
         out.push(Line::new(
             Instruction::Workdir(workdir.clone()),
             Reason::Workdir,
-            [image.build.workdir.span],
+            [span],
         ));
     }
     out.extend(copies);
@@ -624,12 +696,27 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
         });
         out.push(Line::new(check, Reason::Healthcheck, [health.span]));
     }
-    if let Some(entrypoint) = &runner.entrypoint {
-        let args = exec_form(&entrypoint.value, base.shell.path());
+    // With an init, tini starts the entrypoint (or, without one, the CMD).
+    let init = runner
+        .init
+        .map(|_| vec![INIT_PATH.to_string(), "--".to_string()]);
+    let entrypoint = runner
+        .entrypoint
+        .as_ref()
+        .map(|e| (exec_form(&e.value, base.shell.path()), vec![e.span]));
+    let entrypoint = match (init, entrypoint) {
+        (Some(mut init), Some((args, spans))) => {
+            init.extend(args);
+            Some((init, spans))
+        }
+        (Some(init), None) => Some((init, runner.init.into_iter().collect())),
+        (None, entrypoint) => entrypoint,
+    };
+    if let Some((args, spans)) = entrypoint {
         out.push(Line::new(
             Instruction::Entrypoint(args),
             Reason::Command,
-            [entrypoint.span],
+            spans,
         ));
     }
     if let Some(cmd) = &runner.cmd {
@@ -645,6 +732,30 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
         from: base.reference.render(),
         shell: base.shell.path().map(str::to_string),
         lines: out,
+    }
+}
+
+/// Artifacts given an `owner` or a `mode` keep them in the runner: found
+/// by their span among the copies, so the order of the copies stays as
+/// `runner_copies` lays it out.
+fn artifact_ownership(copies: &mut [Line], image: &Image) {
+    let user = format!("{}:{}", image.runner.user.uid, image.runner.user.gid);
+    let artifacts: Vec<&crate::model::Artifact> = std::iter::once(&image.build)
+        .chain(image.stages.iter().map(|s| &s.build))
+        .flat_map(|b| b.artifacts.iter().flatten())
+        .filter(|a| a.owner == Owner::Runtime || a.mode.is_some())
+        .collect();
+    for line in copies.iter_mut() {
+        let Instruction::Copy(copy) = &mut line.instruction else {
+            continue;
+        };
+        let Some(artifact) = artifacts.iter().find(|a| line.spans == [a.span]) else {
+            continue;
+        };
+        if artifact.owner == Owner::Runtime {
+            copy.chown = Some(user.clone());
+        }
+        copy.chmod.clone_from(&artifact.mode);
     }
 }
 
@@ -763,6 +874,8 @@ fn copy_from(stage: &str, source: &str, dest: &str) -> Instruction {
         sources: vec![source.to_string()],
         dest: dest.to_string(),
         link: true,
+        chown: None,
+        chmod: None,
     })
 }
 

@@ -5,6 +5,7 @@ mod lower;
 mod packages;
 
 pub use lower::{lower, output_path, reserved_stage_name, whole_workdir, WholeWorkdir};
+pub use packages::{INIT_PATH, INIT_STAGE};
 
 /// Patterns excluded at the end of every generated `.dockerignore`, after
 /// everything it re-includes, so no source can bring them into the build
@@ -73,6 +74,9 @@ pub enum Reason {
     Prune,
     RuntimePackages,
     CreateUser,
+    Writable,
+    RunnerSetup,
+    Init,
     Dependencies,
     Project,
     Artifacts,
@@ -102,6 +106,9 @@ impl Reason {
             Reason::Prune => "development-only dependencies removed from a copy of the install, never after the build, so a source edit does not re-run it (rule 2)",
             Reason::RuntimePackages => "runtime packages only: compilers and headers stay in the build stage (rule 2)",
             Reason::CreateUser => "the runner's non-root user, created because the base has none (rule 3)",
+            Reason::Writable => "the directories the application writes, created owned by its user, so it needs no root at run time (rules 3 and 13)",
+            Reason::RunnerSetup => "the runner's setup commands, run as root before USER, in the layer of the runtime packages (rules 3 and 6)",
+            Reason::Init => "a pinned, static tini as PID 1, which reaps children and forwards signals (rule 4)",
             Reason::Dependencies => "dependencies from the stage that never sees the sources, in their own layer before the application: a source edit neither rebuilds nor re-ships them (rule 1)",
             Reason::Project => "the project installed as a package, in its own layer after the dependencies: a source edit re-ships only this and the application files (rule 1)",
             Reason::Artifacts => "the runner takes built results only, not the toolchain that made them (rule 2)",
@@ -153,6 +160,10 @@ pub struct Copy {
     pub sources: Vec<String>,
     pub dest: String,
     pub link: bool,
+    /// `--chown=uid:gid`, numeric.
+    pub chown: Option<String>,
+    /// `--chmod=0755`.
+    pub chmod: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -2,7 +2,7 @@
 //! the right flags, pins and cache handling for each.
 
 use super::{Mount, Run};
-use crate::model::{Distro, Package, PackageManager, User};
+use crate::model::{Distro, NewUser, Package, PackageManager};
 
 /// One RUN installing `packages` (sorted, deduplicated) with `manager`.
 pub fn install(manager: PackageManager, packages: &[Package]) -> Option<Run> {
@@ -25,7 +25,9 @@ pub fn install(manager: PackageManager, packages: &[Package]) -> Option<Run> {
                 // Keep downloaded packages in the cache mount, not the layer.
                 "rm -f /etc/apt/apt.conf.d/docker-clean".to_string(),
                 "apt-get update".to_string(),
-                format!("apt-get install -y --no-install-recommends {names}"),
+                // Never a prompt (tzdata asks for a time zone): set for
+                // this command only, not left in the image's environment.
+                format!("DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends {names}"),
             ],
             vec![
                 Mount::Cache {
@@ -72,21 +74,44 @@ pub fn install(manager: PackageManager, packages: &[Package]) -> Option<Run> {
     })
 }
 
-/// Creates the runner's user and group, named `app`, with no home and no
-/// login shell.
-pub fn create_user(distro: Distro, manager: PackageManager, user: User) -> Run {
-    let User { uid, gid } = user;
-    let commands = if distro == Distro::Alpine || manager == PackageManager::Apk {
-        vec![
-            format!("addgroup -S -g {gid} app"),
-            format!("adduser -S -D -H -h /nonexistent -s /sbin/nologin -u {uid} -G app app"),
-        ]
+/// Creates the runner's user, with no home and no login shell, and its
+/// group unless the base already has one with that gid.
+pub fn create_user(distro: Distro, manager: PackageManager, user: &NewUser) -> Run {
+    let NewUser {
+        name,
+        uid,
+        gid,
+        group,
+        create_group,
+    } = user;
+    let mut commands = Vec::new();
+    if distro == Distro::Alpine || manager == PackageManager::Apk {
+        if *create_group {
+            commands.push(format!("addgroup -S -g {gid} {group}"));
+        }
+        commands.push(format!(
+            "adduser -S -D -H -h /nonexistent -s /sbin/nologin -u {uid} -G {group} {name}"
+        ));
     } else {
-        vec![
-            format!("groupadd --gid {gid} app"),
-            format!("useradd --no-log-init --no-create-home --uid {uid} --gid {gid} --home-dir /nonexistent --shell /usr/sbin/nologin app"),
-        ]
-    };
+        if *create_group {
+            commands.push(format!("groupadd --gid {gid} {group}"));
+        }
+        commands.push(format!("useradd --no-log-init --no-create-home --uid {uid} --gid {gid} --home-dir /nonexistent --shell /usr/sbin/nologin {name}"));
+    }
+    housekeeping(commands)
+}
+
+/// Creates `paths` (and their parents) owned by `uid:gid`; existing ones
+/// change owner.
+pub fn writable_dirs(uid: u32, gid: u32, paths: &[String]) -> Run {
+    housekeeping(vec![format!(
+        "install -d -o {uid} -g {gid} {}",
+        paths.join(" ")
+    )])
+}
+
+/// Compiler-made commands that may join the RUN before them.
+fn housekeeping(commands: Vec<String>) -> Run {
     Run {
         commands,
         script: None,
@@ -95,4 +120,27 @@ pub fn create_user(distro: Distro, manager: PackageManager, user: User) -> Run {
         joins_any: true,
         has_pipe: false,
     }
+}
+
+/// The stage that provides the init process.
+pub const INIT_STAGE: &str = "init";
+/// Where the runner finds tini.
+pub const INIT_PATH: &str = "/usr/local/bin/tini";
+/// Debian's tini package ships a static build, so the one binary runs on
+/// every runner: glibc, musl, distroless and scratch alike. Pinned to
+/// upstream 0.19.0, whatever the Debian revision of each architecture.
+const INIT_BASE: &str = "debian:bookworm-slim";
+const INIT_PACKAGE: &str = "tini";
+const INIT_VERSION: &str = "0.19.0-1*";
+pub const INIT_BINARY: &str = "/usr/bin/tini-static";
+
+/// `FROM debian AS init` with tini installed, pinned.
+pub fn init_stage() -> (String, Run) {
+    let tini = Package {
+        name: INIT_PACKAGE.to_string(),
+        version: Some(INIT_VERSION.to_string()),
+        span: crate::source::Span::poison(),
+    };
+    let run = install(PackageManager::Apt, &[tini]).unwrap_or_else(|| housekeeping(Vec::new()));
+    (INIT_BASE.to_string(), run)
 }

@@ -71,6 +71,14 @@ pub(super) fn base(v: &V, d: &mut Diagnostics) -> Option<Base> {
         Some(v) => uid(v, d),
         None => Some(0),
     };
+    let users = f
+        .get("users")
+        .map(|v| super::accounts::declared(v, "user", d))
+        .unwrap_or_default();
+    let groups = f
+        .get("groups")
+        .map(|v| super::accounts::declared(v, "group", d))
+        .unwrap_or_default();
     f.finish(d);
     let mut reference = reference?;
     if let Some(Some(digest)) = digest {
@@ -86,6 +94,8 @@ pub(super) fn base(v: &V, d: &mut Diagnostics) -> Option<Base> {
         nonroot: nonroot?,
         default_user: default_user?,
         interpreter,
+        users,
+        groups,
         span: v.span,
         def_span: i.def_span,
         known: true,

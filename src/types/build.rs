@@ -192,6 +192,8 @@ pub(super) fn artifact(v: &V, d: &mut Diagnostics) -> Option<Artifact> {
             from: marks::plain(path),
             to: None,
             native: true,
+            owner: Owner::Root,
+            mode: None,
             span: v.span,
         }),
         Val::Record(record) => {
@@ -204,11 +206,20 @@ pub(super) fn artifact(v: &V, d: &mut Diagnostics) -> Option<Artifact> {
                 .get("native")
                 .and_then(|v| fields::boolean(v, d))
                 .unwrap_or(true);
+            let owner = match f.get("owner") {
+                Some(v) => fields::string(v, d).and_then(|text| owner(&text, v.span, d)),
+                None => Some(Owner::Root),
+            };
+            let mode = f
+                .get("mode")
+                .and_then(|v| fields::string(v, d).and_then(|text| mode(&text, v.span, d)));
             f.finish(d);
             Some(Artifact {
                 from: from?,
                 to,
                 native,
+                owner: owner?,
+                mode,
                 span: v.span,
             })
         }
@@ -221,6 +232,36 @@ pub(super) fn artifact(v: &V, d: &mut Diagnostics) -> Option<Artifact> {
             None
         }
     }
+}
+
+/// `"root"` (the default) or `"runtime"`, the runner's user.
+fn owner(text: &str, span: Span, d: &mut Diagnostics) -> Option<Owner> {
+    match text {
+        "root" => Some(Owner::Root),
+        "runtime" => Some(Owner::Runtime),
+        _ => {
+            d.push(
+                Diagnostic::error(Code::InvalidValue, span, format!("`{text}` is not an artifact owner"))
+                    .label("expected \"root\" or \"runtime\"")
+                    .help("write `owner = \"runtime\"` for files the application writes; the default, root, keeps them read-only for it"),
+            );
+            None
+        }
+    }
+}
+
+/// Octal permissions, written with four digits: `"755"` is `0755`.
+fn mode(text: &str, span: Span, d: &mut Diagnostics) -> Option<String> {
+    let octal = (3..=4).contains(&text.len()) && text.chars().all(|c| ('0'..='7').contains(&c));
+    if !octal {
+        d.push(
+            Diagnostic::error(Code::InvalidValue, span, format!("`{text}` is not a file mode"))
+                .label("expected three or four octal digits")
+                .help("write the mode as a string of octal digits, e.g. `mode = \"0755\"` for an executable"),
+        );
+        return None;
+    }
+    Some(format!("{text:0>4}"))
 }
 
 pub(super) fn secret(v: &V, d: &mut Diagnostics) -> Option<Secret> {

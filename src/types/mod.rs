@@ -2,11 +2,14 @@
 //! [`model::Image`], then runs the rules of `rules` over it. Every problem
 //! is reported; an image with errors yields no model.
 
+mod accounts;
 mod base;
 mod build;
+mod cached;
 mod fields;
 mod layers;
 pub mod packages;
+mod prepare;
 mod rules;
 mod runner;
 pub mod shell;
@@ -33,9 +36,27 @@ pub fn check(images: &[ExpandedImage], d: &mut Diagnostics) -> Vec<Image> {
             let model = image_model(image, d)?;
             rules::check(&model, d);
             layers::check(&model, d);
+            prepare::check(&model, d);
+            cached::check(&model, d);
             (d.error_count() == before).then_some(model)
         })
         .collect()
+}
+
+/// The bare words a field takes as values (`distro = debian`), so that a
+/// parameter of the same name cannot shadow them.
+pub fn enum_words(field: &str) -> Vec<&'static str> {
+    fn names<T>(choices: &[(&'static str, T)]) -> Vec<&'static str> {
+        choices.iter().map(|(n, _)| *n).collect()
+    }
+    match field {
+        "distro" => names(base::DISTROS),
+        "libc" => names(base::LIBCS),
+        "shell" => names(base::SHELLS),
+        "packages" => names(base::MANAGERS),
+        "linkage" => names(build::LINKAGES),
+        _ => Vec::new(),
+    }
 }
 
 pub fn format_duration(ms: u64) -> String {

@@ -170,7 +170,11 @@ fn package_list(list: &[Package], base: &Base, which: &str, d: &mut Diagnostics)
         );
         return;
     }
-    compiler_headers(list, base, d);
+    if which == "runtime" {
+        build_tools(list, base, d);
+    } else {
+        compiler_headers(list, base, d);
+    }
     for package in list {
         let Some(problem) = packages::check(package, base.packages) else {
             continue;
@@ -412,7 +416,7 @@ fn context_path(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
     copy_operand(path, span, what, d);
 }
 
-fn absolute(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
+pub(super) fn absolute(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
     string_value(path, span, what, d);
     if path.contains('\\') {
         d.push(
@@ -450,13 +454,10 @@ fn compiler_headers(list: &[Package], base: &Base, d: &mut Diagnostics) {
         PackageManager::Apk => (&["musl-dev", "libc-dev", "build-base"], "musl-dev"),
         _ => return,
     };
-    let is_compiler = |name: &str| {
-        ["gcc", "g++", "cc", "clang"].contains(&name)
-            || name.starts_with("gcc-")
-            || name.starts_with("g++-")
-            || name.starts_with("clang-")
+    let c_compiler = |name: &str| {
+        is_compiler(name) && !["make", "build-essential", "build-base"].contains(&name)
     };
-    let Some(compiler) = list.iter().find(|p| is_compiler(&p.name)) else {
+    let Some(compiler) = list.iter().find(|p| c_compiler(&p.name)) else {
         return;
     };
     if list.iter().any(|p| headers.contains(&p.name.as_str())) {
@@ -476,8 +477,57 @@ fn compiler_headers(list: &[Package], base: &Base, d: &mut Diagnostics) {
     );
 }
 
+fn is_compiler(name: &str) -> bool {
+    [
+        "gcc",
+        "g++",
+        "cc",
+        "clang",
+        "make",
+        "build-essential",
+        "build-base",
+    ]
+    .contains(&name)
+        || name.starts_with("gcc-")
+        || name.starts_with("g++-")
+        || name.starts_with("clang-")
+}
+
+/// Compilers and headers belong in the build stage (rule 2): a runner that
+/// installs them is larger and gives an attacker a toolchain.
+fn build_tools(list: &[Package], base: &Base, d: &mut Diagnostics) {
+    for package in list {
+        let name = package.name.as_str();
+        let headers = name.ends_with("-dev") || name.ends_with("-devel");
+        if !is_compiler(name) && !headers {
+            continue;
+        }
+        let what = if headers {
+            "a development package"
+        } else {
+            "a compiler"
+        };
+        let runtime = match (headers, base.packages) {
+            (true, PackageManager::Apt) => " (its runtime library is usually named without `-dev`, e.g. `libpq5` for `libpq-dev`)",
+            (true, _) => " (its runtime library is usually the name without the suffix)",
+            _ => "",
+        };
+        d.push(
+            Diagnostic::warning(
+                Code::BuildToolInRunner,
+                package.span,
+                format!("`{name}` is {what}, installed in the runner"),
+            )
+            .label("build-time package among the runtime packages")
+            .help(format!(
+                "move it to `packages {{ build = [...] }}` and keep the runtime library only{runtime}"
+            )),
+        );
+    }
+}
+
 /// A COPY operand must not read as a flag or a heredoc marker.
-fn copy_operand(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
+pub(super) fn copy_operand(path: &str, span: Span, what: &str, d: &mut Diagnostics) {
     if path.starts_with('-') || path.contains("<<") || path.contains('\\') {
         d.push(
             Diagnostic::error(
@@ -529,7 +579,7 @@ fn quoted_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
 }
 
 /// A value written into one Dockerfile line: no newlines or control characters.
-fn string_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
+pub(super) fn string_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
     let Some(c) = text.chars().find(|c| c.is_control()) else {
         return;
     };
@@ -554,7 +604,7 @@ fn string_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
     );
 }
 
-fn command_text(text: &str, span: Span, base: &Base, d: &mut Diagnostics) {
+pub(super) fn command_text(text: &str, span: Span, base: &Base, d: &mut Diagnostics) {
     if base.known && base.shell == Shell::None {
         d.push(
             Diagnostic::error(Code::ShellForm, span, format!("`{}` has no shell to run this step", base.reference.render()))
@@ -784,6 +834,26 @@ fn runner(image: &Image, d: &mut Diagnostics) {
             )
             .label("gid 0")
             .help("use a non-zero gid, e.g. \"10001:10001\""),
+        );
+    }
+    if let (Some(reason), true) = (
+        &runner.allow_root,
+        runner.user.uid != 0 && runner.user.gid != 0,
+    ) {
+        d.push(
+            Diagnostic::error(
+                Code::RootReasonWithoutRoot,
+                reason.span,
+                format!(
+                    "`allow_root` is given, but `{}` runs as {}:{}",
+                    image.name, runner.user.uid, runner.user.gid
+                ),
+            )
+            .label("a reason for root that nothing uses")
+            .secondary(span, "the runner's user is not root")
+            .help(
+                "remove `allow_root`; or, if the image must run as root, set `user = 0` next to it",
+            ),
         );
     }
     if runner.user.uid != 0 {

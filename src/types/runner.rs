@@ -58,23 +58,60 @@ pub(super) fn runner(
             span: v.span,
         })
     });
+    let workdir = f.get("workdir").and_then(|v| {
+        fields::string(v, d).map(|s| Spanned {
+            value: s,
+            span: v.span,
+        })
+    });
+    let writable = f
+        .get("writable")
+        .map(|v| spanned_strings(v, d))
+        .unwrap_or_default();
+    let setup = f
+        .get("setup")
+        .map(|v| {
+            let mut list = spanned_strings(v, d);
+            // Empty when a template switches a command off.
+            list.retain(|c| !c.value.trim().is_empty());
+            list
+        })
+        .unwrap_or_default();
+    let init = f
+        .get("init")
+        .and_then(|v| fields::boolean(v, d).map(|on| (on, v.span)))
+        .and_then(|(on, span)| on.then_some(span));
     f.finish(d);
 
     let base = base.unwrap_or_else(Base::unknown);
-    let (user, user_span) = match user_value {
-        Some(v) => (user(v, d)?, Some(v.span)),
+    let (user, user_name, user_span) = match user_value {
+        Some(v) => {
+            let (user, name) = user(v, &base, d)?;
+            (user, name, Some(v.span))
+        }
         None => {
             let uid = base.nonroot.unwrap_or(DEFAULT_UID);
-            (User { uid, gid: uid }, None)
+            (User { uid, gid: uid }, None, None)
         }
     };
-    let create_user = user.uid != 0 && base.nonroot != Some(user.uid) && base.shell != Shell::None;
+    let create_user = super::accounts::plan(
+        &base,
+        user,
+        user_name.as_ref(),
+        user_span.unwrap_or(image_span),
+        d,
+    );
     Some(Runner {
         base,
         user,
         user_span,
+        user_name,
         allow_root,
         create_user,
+        workdir,
+        writable,
+        setup,
+        init,
         env,
         expose,
         entrypoint,
@@ -87,36 +124,121 @@ pub(super) fn runner(
     })
 }
 
-pub(super) fn user(v: &V, d: &mut Diagnostics) -> Option<User> {
+/// `10001`, `"10001:10001"`, `"root"`, or `user("app", uid: 10001, gid: 10001)`.
+pub(super) fn user(
+    v: &V,
+    base: &Base,
+    d: &mut Diagnostics,
+) -> Option<(User, Option<Spanned<String>>)> {
     match &v.val {
-        Val::Int(_) => uid(v, d).map(|uid| User { uid, gid: uid }),
-        Val::Str(s) if s == "root" => Some(User { uid: 0, gid: 0 }),
+        Val::Int(_) => uid(v, d).map(|uid| (User { uid, gid: uid }, None)),
+        Val::Str(s) if s == "root" => Some((User { uid: 0, gid: 0 }, None)),
         Val::Str(s) => {
-            let parsed = s
+            let numbers = s
                 .split_once(':')
-                .and_then(|(u, g)| Some((u.parse::<u32>().ok()?, g.parse::<u32>().ok()?)))
-                .or_else(|| s.parse::<u32>().ok().map(|u| (u, u)));
-            match parsed {
-                Some((uid, gid)) => Some(User { uid, gid }),
+                .and_then(|(u, g)| Some((u.parse::<u64>().ok()?, g.parse::<u64>().ok()?)))
+                .or_else(|| s.parse::<u64>().ok().map(|u| (u, u)));
+            match numbers {
+                Some((uid, gid)) => {
+                    // The same bound as a number: ids from 2^31 up break
+                    // tools that read them as signed.
+                    let out_of_range = [uid, gid].into_iter().find(|id| *id >= 1 << 31);
+                    if let Some(id) = out_of_range {
+                        d.push(
+                            Diagnostic::error(Code::InvalidValue, v.span, format!("`{id}` is not a valid uid or gid"))
+                                .label("out of range")
+                                .help("ids are whole numbers from 0 to 2147483647; pick one from 10000 up"),
+                        );
+                        return None;
+                    }
+                    Some((
+                        User {
+                            uid: uid as u32,
+                            gid: gid as u32,
+                        },
+                        None,
+                    ))
+                }
                 None => {
                     d.push(
                         Diagnostic::error(Code::InvalidValue, v.span, format!("`{s}` is not a numeric user"))
                             .label("expected a uid or \"uid:gid\"")
-                            .help("name users by number, e.g. `user = 10001` or `user = \"10001:10001\"`, so the runtime can check they are not root"),
+                            .help("name users by number, e.g. `user = 10001` or `user = \"10001:10001\"`, or by name with `user(\"app\", uid: 10001)`"),
                     );
                     None
                 }
             }
         }
+        Val::Builtin(b) if b.name == "user" => named_user(b, v.span, base, d),
         _ => {
             d.push(fields::wrong_type(
                 v,
                 "a uid",
-                "write e.g. `user = 10001` or `user = \"10001:10001\"`",
+                "write e.g. `user = 10001`, `user = \"10001:10001\"` or `user = user(\"app\", uid: 10001)`",
             ));
             None
         }
     }
+}
+
+/// `user("name", uid: N, gid: N)`. A name the base already has may omit
+/// the ids; `gid` defaults to the group of the same name, else to `uid`.
+fn named_user(
+    b: &crate::eval::Builtin,
+    span: Span,
+    base: &Base,
+    d: &mut Diagnostics,
+) -> Option<(User, Option<Spanned<String>>)> {
+    let mut args = Args::new(b, span);
+    let example = "user(\"app\", uid: 10001, gid: 10001)";
+    let name = args.require("name", example, d).and_then(|n| {
+        let text = fields::string(n, d)?;
+        if !super::accounts::valid_name(&text) {
+            d.push(super::accounts::invalid_name(&text, n.span, "user"));
+            return None;
+        }
+        Some(Spanned {
+            value: text,
+            span: n.span,
+        })
+    });
+    let uid_value = args.get("uid", false);
+    let gid_value = args.get("gid", false);
+    args.finish(d);
+    let name = name?;
+    let accounts = super::accounts::Accounts::of(base);
+    let uid_number = match uid_value {
+        Some(v) => uid(v, d)?,
+        None => match accounts.user_by_name(&name.value) {
+            Some(existing) if base.known => existing,
+            _ => {
+                d.push(
+                    Diagnostic::error(
+                        Code::MissingArgument,
+                        span,
+                        format!("`{}` needs a uid", name.value),
+                    )
+                    .label("the base has no user of this name")
+                    .help(format!(
+                        "give it one: `user(\"{}\", uid: {DEFAULT_UID})`",
+                        name.value
+                    )),
+                );
+                return None;
+            }
+        },
+    };
+    let gid = match gid_value {
+        Some(v) => uid(v, d)?,
+        None => accounts.group_by_name(&name.value).unwrap_or(uid_number),
+    };
+    Some((
+        User {
+            uid: uid_number,
+            gid,
+        },
+        Some(name),
+    ))
 }
 
 pub(super) fn port(v: &V, d: &mut Diagnostics) -> Option<Spanned<u16>> {

@@ -25,7 +25,20 @@ pub struct Facts {
     /// Starts with `-`: BuildKit would read a leading `--word` as a flag of
     /// RUN (such as `--mount=...`), and no command starts with `-`.
     pub leading_dash: bool,
+    /// A package manager's install command (`apt-get install`, `apk add`, ...).
+    pub package_install: bool,
 }
+
+/// Package managers and the sub-command that installs with each.
+const INSTALLERS: &[(&str, &str)] = &[
+    ("apt-get", "install"),
+    ("apt", "install"),
+    ("aptitude", "install"),
+    ("apk", "add"),
+    ("dnf", "install"),
+    ("microdnf", "install"),
+    ("yum", "install"),
+];
 
 pub fn scan(text: &str) -> Facts {
     let mut facts = Facts {
@@ -87,6 +100,13 @@ pub fn scan(text: &str) -> Facts {
                 "sudo" => facts.sudo = true,
                 _ => {}
             }
+            if let Some((_, verb)) = INSTALLERS.iter().find(|(tool, _)| *tool == word) {
+                let rest: String = chars[i..]
+                    .iter()
+                    .take_while(|c| !";&|()\n".contains(**c))
+                    .collect();
+                facts.package_install |= rest.split_whitespace().skip(1).any(|w| w == *verb);
+            }
         }
         if facts.comment {
             // Everything after a comment is comment text.
@@ -140,6 +160,16 @@ mod tests {
         assert!(scan("--mount=type=bind,source=/,target=/host,rw make").leading_dash);
         assert!(scan(" -x").leading_dash);
         assert!(!scan("make -j4").leading_dash);
+    }
+
+    #[test]
+    fn package_installs() {
+        assert!(scan("apt-get install -y curl").package_install);
+        assert!(scan("a2enmod rewrite && apt-get -y install x").package_install);
+        assert!(scan("apk add --no-cache curl").package_install);
+        assert!(!scan("apt-get update").package_install);
+        assert!(!scan("echo apt-get install").package_install);
+        assert!(!scan("git add .").package_install);
     }
 
     #[test]

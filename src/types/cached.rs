@@ -1,0 +1,58 @@
+//! Cache mounts exist only while a RUN runs: what a build writes under one
+//! never reaches a layer, so the runner cannot copy it from there.
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::model::*;
+
+pub fn check(image: &Image, d: &mut Diagnostics) {
+    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
+    for build in builds {
+        let Some(artifacts) = &build.artifacts else {
+            continue;
+        };
+        let workdir = build.workdir.value.trim_end_matches('/');
+        let caches: Vec<(&str, crate::source::Span)> = build
+            .steps
+            .iter()
+            .flat_map(|s| s.cache.iter().map(move |c| (c.as_str(), s.span)))
+            .chain(
+                build
+                    .deps
+                    .iter()
+                    .flat_map(|e| e.cache.iter().map(|c| (c.value.as_str(), c.span))),
+            )
+            .collect();
+        for artifact in artifacts {
+            let from = absolute(workdir, &artifact.from);
+            let covered = caches.iter().find(|(cache, _)| {
+                let cache = cache.trim_end_matches('/');
+                !cache.is_empty() && (from == cache || from.starts_with(&format!("{cache}/")))
+            });
+            let Some((cache, cache_span)) = covered else {
+                continue;
+            };
+            d.push(
+                Diagnostic::error(
+                    Code::ArtifactInCache,
+                    artifact.span,
+                    format!("`{from}` is inside the cache mount `{cache}`, which no layer keeps"),
+                )
+                .label("the runner would find nothing here")
+                .secondary(*cache_span, format!("`{cache}` is a cache mount"))
+                .help("have the build copy or move its result out of the cache (e.g. `cp target/release/app /out/app` in the same step), and list that path as the artifact"),
+            );
+        }
+    }
+}
+
+fn absolute(workdir: &str, path: &str) -> String {
+    let path = path.trim_end_matches('/');
+    if path.starts_with('/') {
+        return path.to_string();
+    }
+    let path = path.trim_start_matches("./");
+    if path.is_empty() || path == "." {
+        return workdir.to_string();
+    }
+    format!("{workdir}/{path}")
+}
