@@ -113,7 +113,7 @@ fn writes_dockerfile_and_ignore_file_next_to_the_spec() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).expect("Dockerfile written");
-    assert!(dockerfile.contains("COPY src/ ./src/"));
+    assert!(dockerfile.contains("COPY --link src/ /app/src/"));
     let ignore =
         std::fs::read_to_string(dir.join("Dockerfile.dockerignore")).expect("ignore file written");
     assert!(
@@ -160,7 +160,7 @@ fn several_images_get_one_dockerfile_each() {
         "--image",
         "b",
     ]);
-    assert!(stdout(&one).contains("COPY b/ ./b/"));
+    assert!(stdout(&one).contains("COPY --link b/ /app/b/"));
     let unknown = imgspec(&["compile", spec.to_str().expect("utf-8"), "--image", "c"]);
     assert_eq!(unknown.status.code(), Some(2));
 }

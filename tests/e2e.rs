@@ -428,8 +428,9 @@ const PIP_LARGE: Case = Case {
     port: 18088,
     greeting: "hello from pip-large",
     source_file: "src/greeter_large/wsgi.py",
-    source_copy: "COPY src/ ./src/",
-    runner_copy: "COPY --link --from=build /app /app",
+    // No build step: the runner copies the sources from the context.
+    source_copy: "COPY --link src/ /app/src/",
+    runner_copy: "COPY --link src/ /app/src/",
     install: "pip install",
     system_packages: false,
     manifest: "requirements.txt",

@@ -364,7 +364,7 @@ fn compile_one(text: &str) -> Result<String, String> {
 
 #[test]
 fn escaped_dollar_stays_a_dollar_in_env_and_arg() {
-    let text = "use std.debian\nimage app {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  args = { PRICE = \"\\$5 and ${TAG:-x}\" }\n  run { env = { HOME_TEXT = \"\\$HOME\", PATH = \"/opt/bin:$PATH\" } }\n}\n";
+    let text = "use std.debian\nimage app {\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  build = [\"make\"]\n  args = { PRICE = \"\\$5 and ${TAG:-x}\" }\n  run { env = { HOME_TEXT = \"\\$HOME\", PATH = \"/opt/bin:$PATH\" } }\n}\n";
     let dockerfile = compile_one(text).expect("compiles");
     assert!(
         dockerfile.contains(r#"ARG PRICE="\$5 and ${TAG:-x}""#),

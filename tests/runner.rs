@@ -195,7 +195,7 @@ fn apt_never_prompts_and_leaves_no_environment_behind() {
     ))
     .expect("compiles");
     assert!(!dockerfile.contains("DEBIAN_FRONTEND"), "{dockerfile}");
-    let with_packages = "use std.ubuntu\nimage app {\n  base = ubuntu.noble()\n  sources = [\"bin/\"]\n  packages {\n    build = [\"make\"]\n    runtime = [\"tzdata\"]\n  }\n}\n";
+    let with_packages = "use std.ubuntu\nimage app {\n  base = ubuntu.noble()\n  sources = [\"bin/\"]\n  build = [\"make\"]\n  packages {\n    build = [\"make\"]\n    runtime = [\"tzdata\"]\n  }\n}\n";
     let dockerfile = compile(with_packages).expect("compiles");
     let installs: Vec<&str> = dockerfile
         .lines()

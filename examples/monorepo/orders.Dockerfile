@@ -11,15 +11,13 @@ RUN --mount=type=cache,target=/root/.cache/pip \
     && /opt/venv/bin/pip install --disable-pip-version-check -r requirements.txt
 WORKDIR /app
 
-FROM deps AS build
-COPY orders/ ./orders/
-
 FROM python:3.12-slim-bookworm AS runtime
 RUN groupadd --gid 10001 app \
     && useradd --no-log-init --no-create-home --uid 10001 --gid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin app
 WORKDIR /app
 COPY --link --from=deps /opt/venv /opt/venv
-COPY --link --from=build /app /app
+COPY --link orders/requirements.txt /app/orders/
+COPY --link orders/ /app/orders/
 ENV VIRTUAL_ENV="/opt/venv" \
     PATH="/opt/venv/bin:$PATH" \
     PYTHONUNBUFFERED="1" \

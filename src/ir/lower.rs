@@ -786,11 +786,12 @@ fn runner_copies(image: &Image, layouts: &[Layout]) -> Vec<Line> {
 /// How the runner receives a build's own files when `artifacts` does not
 /// list them.
 pub enum WholeWorkdir {
-    /// Copied from the build stage in one layer.
+    /// Build steps wrote there: copied from the build stage in one layer.
     FromBuild,
-    /// A dependency output lives in the work directory, and the build adds
-    /// only the sources: they are copied from the context, so the
-    /// dependencies arrive once, from their own stage.
+    /// The build adds only the sources: the runner copies them (and the
+    /// manifests) from the context, as the build stage would hold them, so
+    /// it never waits for or depends on the build stage, and dependencies
+    /// in the work directory arrive once, from their own stage.
     FromContext,
     /// A dependency output lives in the work directory and build steps
     /// write there too: the runner cannot tell them apart (E0118).
@@ -809,8 +810,8 @@ pub fn whole_workdir(build: &Build) -> WholeWorkdir {
     });
     let writes = !build.steps.is_empty() || build.deps.iter().any(|e| !e.finish.is_empty());
     match (in_workdir, writes) {
-        (false, _) => WholeWorkdir::FromBuild,
-        (true, false) => WholeWorkdir::FromContext,
+        (_, false) => WholeWorkdir::FromContext,
+        (false, true) => WholeWorkdir::FromBuild,
         (true, true) => WholeWorkdir::Ambiguous,
     }
 }
