@@ -84,7 +84,10 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     ("package", r#"packages { build = [@] }"#),
     ("stop_signal", r#"run { stop_signal = @ }"#),
-    ("arg", r#"args = { VERSION = @ }"#),
+    (
+        "arg",
+        r#"args = { VERSION = @ } build = ["make VERSION=$VERSION"]"#,
+    ),
     ("cache", r#"build = [step("make", cache: [@])]"#),
     ("secret", r#"build = [step("make", secrets: [@])]"#),
     ("step_dir", r#"build = [step("make", dir: @)]"#),

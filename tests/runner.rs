@@ -379,3 +379,27 @@ fn enum_words_win_over_parameters_of_the_same_name() {
         "{dockerfile}"
     );
 }
+
+/// An ARG is scoped to its stage: one the runner's environment or labels
+/// name is declared in the runner too, before them; others are not.
+#[test]
+fn build_arguments_reach_the_runner_when_named() {
+    let text = "use std.debian\nimage app {\n  base = debian.bookworm()\n  sources = [\"bin/\"]\n  args = { GIT_SHA = \"unknown\", BUILD_JOBS = \"4\" }\n  build = [\"make -j$BUILD_JOBS\"]\n  run {\n    env = { APP_REVISION = \"$GIT_SHA\" }\n    labels = { \"org.opencontainers.image.revision\" = \"${GIT_SHA}\" }\n    cmd = [\"/app/bin/app\"]\n  }\n}\n";
+    let dockerfile = compile(text).expect("compiles");
+    let runner = runner(&dockerfile);
+    let args: Vec<&str> = runner
+        .iter()
+        .filter(|(k, _)| k == "ARG")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(args, ["GIT_SHA=\"unknown\""], "{dockerfile}");
+    let position = |keyword: &str| runner.iter().position(|(k, _)| k == keyword);
+    assert!(position("ARG") < position("ENV"), "{dockerfile}");
+    assert!(position("ARG") < position("LABEL"), "{dockerfile}");
+    // The build stage still declares both before its steps.
+    assert!(
+        dockerfile.contains("ARG GIT_SHA=\"unknown\" \\\n    BUILD_JOBS=\"4\"")
+            || dockerfile.contains("ARG GIT_SHA=\"unknown\" BUILD_JOBS=\"4\""),
+        "{dockerfile}"
+    );
+}

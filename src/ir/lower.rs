@@ -621,6 +621,34 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
         ));
     }
     out.extend(copies);
+    // Build arguments the runner's environment or labels name (a version,
+    // a commit): declared here too, since an ARG is scoped to its stage.
+    let metadata: Vec<&str> = image
+        .build
+        .deps
+        .iter()
+        .flat_map(|e| e.runtime_env.iter())
+        .chain(&runner.env)
+        .map(|v| v.value.as_str())
+        .chain(runner.labels.iter().map(|(_, v, _)| v.as_str()))
+        .collect();
+    let carried: Vec<&crate::model::EnvVar> = image
+        .args
+        .iter()
+        .filter(|a| metadata.iter().any(|text| names_variable(text, &a.name)))
+        .collect();
+    if !carried.is_empty() {
+        out.push(Line::new(
+            Instruction::Arg(
+                carried
+                    .iter()
+                    .map(|a| (a.name.clone(), a.value.clone()))
+                    .collect(),
+            ),
+            Reason::Args,
+            carried.iter().map(|a| a.span),
+        ));
+    }
     let env_vars: Vec<&crate::model::EnvVar> = image
         .build
         .deps
@@ -854,6 +882,17 @@ fn application_files(out: &mut Vec<Line>, stage: &str, build: &Build) {
             }
         }
     }
+}
+
+/// Whether `text` refers to the variable `name` (`$NAME` or `${NAME...}`).
+fn names_variable(text: &str, name: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices('$').any(|(i, _)| {
+        let rest = &text[i + 1..];
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        rest.strip_prefix(name)
+            .is_some_and(|after| !after.starts_with(is_ident))
+    })
 }
 
 /// An absolute path, reading relative ones against the work directory.
