@@ -70,6 +70,10 @@ pub fn compile(
     );
     // The build context is the spec's directory.
     let context_dir = path.parent().unwrap_or(Path::new(""));
+    let mut images = images;
+    for image in &mut images {
+        context::expand_manifests(loader, context_dir, image);
+    }
     let lowered: Vec<ir::Dockerfile> = images
         .iter()
         .map(|image| {

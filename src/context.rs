@@ -17,6 +17,45 @@ use crate::loader::{ContextEntry, Loader};
 use crate::model::Image;
 use crate::source::Span;
 
+/// Manifests written as patterns (`packages/*/package.json`, `*/pom.xml`:
+/// the members of a workspace or reactor) become the files they match in
+/// the context at `dir`, so each is copied to its own place: a COPY of a
+/// pattern would put every match in one directory. A pattern that matches
+/// nothing, or a loader that cannot look, leaves it as written (E0122
+/// then reports what is missing).
+pub fn expand_manifests(loader: &dyn Loader, dir: &Path, image: &mut Image) {
+    let builds =
+        std::iter::once(&mut image.build).chain(image.stages.iter_mut().map(|s| &mut s.build));
+    for build in builds {
+        for eco in &mut build.deps {
+            let prefix = eco
+                .dir
+                .as_deref()
+                .map(|d| format!("{}/", d.trim_matches('/')))
+                .unwrap_or_default();
+            let mut expanded = Vec::with_capacity(eco.manifests.len());
+            for manifest in std::mem::take(&mut eco.manifests) {
+                let pattern = manifest.value.trim_start_matches("./");
+                let matches = pattern
+                    .contains(['*', '?'])
+                    .then(|| loader.context_glob(dir, &format!("{prefix}{pattern}")))
+                    .flatten()
+                    .filter(|m| !m.is_empty());
+                match matches {
+                    Some(matches) => {
+                        expanded.extend(matches.into_iter().map(|m| crate::model::Spanned {
+                            value: m.strip_prefix(&prefix).unwrap_or(&m).to_string(),
+                            span: manifest.span,
+                        }))
+                    }
+                    None => expanded.push(manifest),
+                }
+            }
+            eco.manifests = expanded;
+        }
+    }
+}
+
 /// Checks the context at `dir` (the spec's directory) against one image.
 pub fn check(loader: &dyn Loader, dir: &Path, image: &Image, ir: &Dockerfile, d: &mut Diagnostics) {
     let excludes: Vec<(GlobMatcher, &crate::model::Spanned<String>)> = image

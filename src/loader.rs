@@ -15,6 +15,12 @@ pub trait Loader {
     fn context_entry(&self, _dir: &Path, _path: &str) -> Option<ContextEntry> {
         None
     }
+
+    /// The files of the build context at `dir` that `pattern` matches
+    /// (relative, sorted), or `None` when this loader cannot tell.
+    fn context_glob(&self, _dir: &Path, _pattern: &str) -> Option<Vec<String>> {
+        None
+    }
 }
 
 /// A path of the build context, as the checks of [`crate::context`] see it.
@@ -62,6 +68,11 @@ impl Loader for FsLoader {
         // checker anyway (E0111), and is never probed.
         let base = self.project.resolve(dir).ok()?;
         crate::fs::context_entry(&base, path)
+    }
+
+    fn context_glob(&self, dir: &Path, pattern: &str) -> Option<Vec<String>> {
+        let base = self.project.resolve(dir).ok()?;
+        crate::fs::context_glob(&base, pattern)
     }
 }
 

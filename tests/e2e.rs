@@ -448,6 +448,46 @@ echo probe-ok"#,
     base_env: None,
 };
 
+const NPM_WORKSPACE: Case = Case {
+    name: "npm-workspace",
+    spec: "service.imgspec",
+    port: 18089,
+    greeting: "hello from npm-workspace",
+    // The greeting lives in the workspace package, not in the app.
+    source_file: "packages/greeting/src/index.js",
+    source_copy: "COPY --link packages/greeting/src/ /app/packages/greeting/src/",
+    runner_copy: "COPY --link packages/greeting/src/ /app/packages/greeting/src/",
+    install: "npm ci --omit=dev",
+    system_packages: false,
+    manifest: "packages/greeting/package.json",
+    edit_manifest: |text, nonce| {
+        let key = "\"version\": \"1.0.0\",";
+        assert!(text.contains(key), "package.json has no version");
+        text.replacen(
+            key,
+            &format!("{key}\n  \"description\": \"e2e manifest edit {nonce}\","),
+            1,
+        )
+    },
+    runner_smaller: false,
+    cold_log_evidence: &[],
+    // The workspace package is linked, its dependency and the app's are
+    // installed at the root, the app's dev dependency is not.
+    runner_probe: Some(
+        r#"set -ex
+cd /app
+test -L node_modules/@e2e/greeting
+test "$(readlink -f node_modules/@e2e/greeting)" = /app/packages/greeting
+test -f node_modules/bytes/package.json
+test -f node_modules/ms/package.json
+if [ -e node_modules/prettier ]; then echo "dev dependency prettier is in the runner"; exit 1; fi
+echo probe-ok"#,
+    ),
+    identity: Identity::Answer,
+    page_evidence: &["ms=1m", "size=2KB"],
+    base_env: None,
+};
+
 const IGNORE: &str =
     "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored";
 
@@ -503,6 +543,12 @@ fn npm_large() {
 #[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
 fn pip_large() {
     run_case(&PIP_LARGE);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn npm_workspace() {
+    run_case(&NPM_WORKSPACE);
 }
 
 // ------------------------------------------------------------------ the steps

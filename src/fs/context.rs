@@ -14,6 +14,39 @@ const MAX_MATCHES: usize = 10_000;
 /// What `base` holds at `pattern`; `None` for a pattern that cannot be
 /// looked up (one with `..`, or one globset cannot read).
 pub fn context_entry(base: &Path, pattern: &str) -> Option<ContextEntry> {
+    let matches = context_matches(base, pattern)?;
+    let Some(first) = matches.first() else {
+        return Some(ContextEntry::Missing);
+    };
+    let is_dir = std::fs::symlink_metadata(first).ok()?.is_dir();
+    Some(if is_dir {
+        ContextEntry::Directory
+    } else {
+        ContextEntry::File
+    })
+}
+
+/// The files (not directories) of `base` that `pattern` matches, as
+/// `/`-separated paths relative to `base`, sorted.
+pub fn context_glob(base: &Path, pattern: &str) -> Option<Vec<String>> {
+    let mut found: Vec<String> = context_matches(base, pattern)?
+        .into_iter()
+        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+        .filter_map(|p| {
+            let relative = p.strip_prefix(base).ok()?;
+            let parts: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_str().map(str::to_string))
+                .collect::<Option<_>>()?;
+            Some(parts.join("/"))
+        })
+        .collect();
+    found.sort();
+    Some(found)
+}
+
+/// The paths under `base` that `pattern` matches, component by component.
+fn context_matches(base: &Path, pattern: &str) -> Option<Vec<PathBuf>> {
     let parts: Vec<&str> = pattern
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".")
@@ -48,18 +81,12 @@ pub fn context_entry(base: &Path, pattern: &str) -> Option<ContextEntry> {
             );
         }
         if next.is_empty() {
-            return Some(ContextEntry::Missing);
+            return Some(Vec::new());
         }
         next.truncate(MAX_MATCHES);
         current = next;
     }
-    let first = current.first()?;
-    let is_dir = std::fs::symlink_metadata(first).ok()?.is_dir();
-    Some(if is_dir {
-        ContextEntry::Directory
-    } else {
-        ContextEntry::File
-    })
+    Some(current)
 }
 
 /// One path component as a pattern: `*` and `?` are wildcards; `[` and

@@ -8,7 +8,7 @@ mod context;
 mod project;
 mod read;
 
-pub use context::context_entry;
+pub use context::{context_entry, context_glob};
 pub use project::Project;
 pub use read::{read_regular, SPEC_LIMIT};
 
