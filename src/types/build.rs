@@ -100,11 +100,16 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
                 span: v.span,
             })
     });
-    let env = f.get("env").map(|v| env_vars(v, d)).unwrap_or_default();
-    let build_env = f
+    // As with commands, an entry that renders empty is left out, so a
+    // template can switch one off with an interpolation.
+    let set = |vars: Vec<EnvVar>| -> Vec<EnvVar> {
+        vars.into_iter().filter(|v| !v.value.is_empty()).collect()
+    };
+    let env = set(f.get("env").map(|v| env_vars(v, d)).unwrap_or_default());
+    let build_env = set(f
         .get("build_env")
         .map(|v| env_vars(v, d))
-        .unwrap_or_default();
+        .unwrap_or_default());
     let linkage = match f.get("linkage") {
         Some(v) => fields::word(v, LINKAGES, "linkage", d),
         None => Some(Linkage::Dynamic),
