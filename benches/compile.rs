@@ -43,6 +43,13 @@ fn monorepo(images: usize) -> PathBuf {
             8000 + i % 1000
         ));
     }
+    // The build context holds what the Dockerfiles copy (E0122 otherwise).
+    for i in 0..images {
+        let service = dir.join(format!("services/svc{i}"));
+        std::fs::create_dir_all(&service).expect("service dir");
+        std::fs::write(service.join("requirements.txt"), "flask\n").expect("requirements");
+        std::fs::write(service.join("app.py"), "\n").expect("source");
+    }
     let path = dir.join(format!("monorepo-{images}.imgspec"));
     std::fs::write(&path, spec).expect("write monorepo");
     path

@@ -7,6 +7,7 @@
 //! (specs held in memory): then only the checks that need no file system
 //! run.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use globset::{GlobBuilder, GlobMatcher};
@@ -63,14 +64,18 @@ pub fn check(loader: &dyn Loader, dir: &Path, image: &Image, ir: &Dockerfile, d:
         .iter()
         .filter_map(|e| matcher(e.value.trim_start_matches("./")).map(|m| (m, e)))
         .collect();
-    let mut seen: Vec<&str> = Vec::new();
+    // Linear in the number of paths: each is looked at once, and found
+    // among the spec's names through an index.
+    let named = names(image);
+    let mut seen: HashSet<&str> = HashSet::new();
     for (source, spans) in context_reads(ir) {
-        if seen.contains(&source) {
+        if !seen.insert(source) {
             continue;
         }
-        seen.push(source);
         let path = source.trim_start_matches("./");
-        let span = span_of(image, path)
+        let span = named
+            .get(path)
+            .copied()
             .or_else(|| spans.first().copied())
             .unwrap_or_default();
         let literal = !path.contains(['*', '?', '[']);
@@ -107,28 +112,31 @@ pub fn check(loader: &dyn Loader, dir: &Path, image: &Image, ir: &Dockerfile, d:
     }
 }
 
-/// The span of the source or manifest that names `path`: a COPY line
-/// holds several, and the diagnostic points at the one at fault.
-fn span_of(image: &Image, path: &str) -> Option<Span> {
-    let same = |value: &str| value.trim_start_matches("./") == path;
+/// Every source and manifest by the context path it names, with the span
+/// that names it: a COPY line holds several, and a diagnostic points at
+/// the one at fault.
+fn names(image: &Image) -> HashMap<String, Span> {
+    let mut named = HashMap::new();
     let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
     for build in builds {
-        if let Some(source) = build.sources.iter().find(|s| same(&s.value)) {
-            return Some(source.span);
+        for source in &build.sources {
+            named
+                .entry(source.value.trim_start_matches("./").to_string())
+                .or_insert(source.span);
         }
         for eco in &build.deps {
             for manifest in &eco.manifests {
-                let full = match &eco.dir {
+                let path = match &eco.dir {
                     Some(dir) => format!("{}/{}", dir.trim_matches('/'), manifest.value),
                     None => manifest.value.clone(),
                 };
-                if same(&full) {
-                    return Some(manifest.span);
-                }
+                named
+                    .entry(path.trim_start_matches("./").to_string())
+                    .or_insert(manifest.span);
             }
         }
     }
-    None
+    named
 }
 
 /// Paths the spec says a previous CI step creates in the context.

@@ -554,8 +554,10 @@ impl<'p, 'd> Evaluator<'p, 'd> {
 
     fn block(&mut self, block: &ast::Block, scope: &Scope) -> Record {
         let mut fields: Vec<RecordField> = Vec::new();
+        // Each name's field, so a repeat is found in constant time.
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
         for field in &block.fields {
-            if let Some(previous) = fields.iter().find(|f| f.key.name == field.key.name) {
+            if let Some(previous) = by_name.get(field.key.name.as_str()).map(|&i| &fields[i]) {
                 self.diagnostics.push(
                     Diagnostic::error(Code::DuplicateField, field.key.span, format!("`{}` is set twice", field.key.name))
                         .label("second assignment")
@@ -570,6 +572,7 @@ impl<'p, 'd> Evaluator<'p, 'd> {
                 Some(word) => word,
                 None => self.value(&field.value, scope).unwrap_or_else(poison),
             };
+            by_name.insert(field.key.name.as_str(), fields.len());
             fields.push(RecordField {
                 key: field.key.clone(),
                 op: field.op,

@@ -11,21 +11,21 @@ pub use sarif::render_sarif;
 
 use crate::source::Span;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
     Error,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Label {
     pub span: Span,
     pub message: String,
     pub primary: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     pub code: Code,
     pub severity: Severity,
@@ -101,6 +101,9 @@ impl Diagnostic {
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// What `items` holds, so a repeat is found in constant time.
+    seen: std::collections::HashSet<Diagnostic>,
+    errors: usize,
 }
 
 impl Diagnostics {
@@ -112,7 +115,10 @@ impl Diagnostics {
         diagnostic.labels.retain(|l| !l.span.is_poison());
         // The same fact reached through two paths (e.g. a template used by
         // two images) is reported once.
-        if !self.items.contains(&diagnostic) {
+        if self.seen.insert(diagnostic.clone()) {
+            if diagnostic.severity == Severity::Error {
+                self.errors += 1;
+            }
             self.items.push(diagnostic);
         }
     }
@@ -124,14 +130,11 @@ impl Diagnostics {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(|d| d.severity == Severity::Error)
+        self.errors > 0
     }
 
     pub fn error_count(&self) -> usize {
-        self.items
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count()
+        self.errors
     }
 
     pub fn is_empty(&self) -> bool {

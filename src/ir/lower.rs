@@ -2,6 +2,8 @@
 //! in the order of rule 1: base → system packages → user → manifests alone
 //! → dependency install → sources → build → runner.
 
+use std::collections::{HashMap, HashSet};
+
 use super::packages::{
     create_user, init_stage, install, writable_dirs, INIT_BINARY, INIT_PATH, INIT_STAGE,
 };
@@ -285,8 +287,7 @@ fn install_lines(
             source: path,
         }));
     } else {
-        let spans: Vec<Span> = eco.manifests.iter().map(|m| m.span).collect();
-        out.extend(copies(&manifest_paths(eco), Reason::Manifests, &spans));
+        out.extend(copies(&manifest_entries(eco), Reason::Manifests));
     }
     let run = commands(install.iter().map(|s| s.value.as_str()), mounts);
     in_dir(&mut out, workdir, eco.dir.as_deref(), run, reason, eco.span);
@@ -298,15 +299,14 @@ fn install_lines(
 fn source_lines(build: &Build, workdir: &str, args: &[crate::model::EnvVar]) -> Vec<Line> {
     let mut out = Vec::new();
     // Bind-mounted manifests are not in the tree yet: they come with the sources.
-    let mut sources: Vec<String> = build
+    let mut sources: Vec<(String, Span)> = build
         .deps
         .iter()
         .filter(|e| e.bind)
-        .flat_map(manifest_paths)
+        .flat_map(manifest_entries)
         .collect();
-    sources.extend(build.sources.iter().map(|s| s.value.clone()));
-    let source_spans: Vec<Span> = build.sources.iter().map(|s| s.span).collect();
-    out.extend(copies(&sources, Reason::Sources, &source_spans));
+    sources.extend(build.sources.iter().map(|s| (s.value.clone(), s.span)));
+    out.extend(copies(&sources, Reason::Sources));
     for eco in &build.deps {
         if !eco.finish.is_empty() {
             let run = commands(
@@ -419,6 +419,14 @@ fn manifest_paths(eco: &Ecosystem) -> Vec<String> {
         .collect()
 }
 
+/// The manifests as context paths, each with the span that names it.
+fn manifest_entries(eco: &Ecosystem) -> Vec<(String, Span)> {
+    manifest_paths(eco)
+        .into_iter()
+        .zip(eco.manifests.iter().map(|m| m.span))
+        .collect()
+}
+
 fn ecosystem_caches(eco: &Ecosystem) -> Vec<Mount> {
     eco.cache
         .iter()
@@ -471,9 +479,19 @@ fn build_step(step: &Step, dep_caches: &[Mount]) -> Run {
 /// One COPY per destination directory: files and globs of one directory
 /// share a COPY; each directory source keeps its own path (COPY copies a
 /// directory's contents, so `src/` must land in `./src/`).
-fn copies(paths: &[String], reason: Reason, spans: &[Span]) -> Vec<Line> {
-    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    for path in paths {
+fn copies(paths: &[(String, Span)], reason: Reason) -> Vec<Line> {
+    struct Group {
+        dest: String,
+        sources: Vec<String>,
+        spans: Vec<Span>,
+    }
+    let mut groups: Vec<Group> = Vec::new();
+    // Linear in the number of paths: a group of files is found by its
+    // destination (a directory keeps a COPY of its own), a duplicate by
+    // its (destination, source) pair.
+    let mut file_group: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    for (path, span) in paths {
         let path = path.trim_start_matches("./");
         let is_dir = path.ends_with('/');
         let trimmed = path.trim_end_matches('/');
@@ -490,30 +508,38 @@ fn copies(paths: &[String], reason: Reason, spans: &[Span]) -> Vec<Line> {
         } else {
             trimmed.to_string()
         };
-        let group = groups
-            .iter_mut()
-            .find(|(d, list)| !is_dir && *d == dest && !list.iter().any(|s| s.ends_with('/')));
-        match group {
-            Some((_, list)) => {
-                if !list.contains(&src) {
-                    list.push(src)
-                }
+        if !seen.insert((dest.clone(), src.clone())) {
+            continue;
+        }
+        match file_group.get(&dest).filter(|_| !is_dir) {
+            Some(&i) => {
+                groups[i].sources.push(src);
+                groups[i].spans.push(*span);
             }
-            None => groups.push((dest, vec![src])),
+            None => {
+                if !is_dir {
+                    file_group.insert(dest.clone(), groups.len());
+                }
+                groups.push(Group {
+                    dest,
+                    sources: vec![src],
+                    spans: vec![*span],
+                });
+            }
         }
     }
     groups
         .into_iter()
-        .map(|(dest, sources)| {
+        .map(|group| {
             let copy = Instruction::Copy(Copy {
                 from: None,
-                sources,
-                dest,
+                sources: group.sources,
+                dest: group.dest,
                 link: false,
                 chown: None,
                 chmod: None,
             });
-            Line::new(copy, reason, spans.iter().copied())
+            Line::new(copy, reason, group.spans)
         })
         .collect()
 }
@@ -850,10 +876,10 @@ fn application_files(out: &mut Vec<Line>, stage: &str, build: &Build) {
     match &build.artifacts {
         None => match whole_workdir(build) {
             WholeWorkdir::FromContext => {
-                let mut paths: Vec<String> = build.deps.iter().flat_map(manifest_paths).collect();
-                paths.extend(build.sources.iter().map(|s| s.value.clone()));
-                let spans: Vec<Span> = build.sources.iter().map(|s| s.span).collect();
-                for mut line in copies(&paths, Reason::Artifacts, &spans) {
+                let mut paths: Vec<(String, Span)> =
+                    build.deps.iter().flat_map(manifest_entries).collect();
+                paths.extend(build.sources.iter().map(|s| (s.value.clone(), s.span)));
+                for mut line in copies(&paths, Reason::Artifacts) {
                     if let Instruction::Copy(copy) = &mut line.instruction {
                         copy.link = true;
                         copy.dest = in_workdir(&workdir, &copy.dest);
@@ -948,8 +974,9 @@ fn exec_form(command: &Command, shell: Option<&str>) -> Vec<String> {
 /// before them can put those back.
 fn ignore_lines(image: &Image) -> Vec<String> {
     let mut lines = vec!["*".to_string()];
+    let mut seen: HashSet<String> = lines.iter().cloned().collect();
     let mut push = |line: String| {
-        if !lines.contains(&line) {
+        if seen.insert(line.clone()) {
             lines.push(line);
         }
     };
