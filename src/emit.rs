@@ -49,7 +49,18 @@ fn one_line(text: &str) -> String {
 }
 
 fn write_stage(out: &mut String, stage: &Stage, frontend: &Frontend) {
-    let _ = writeln!(out, "FROM {} AS {}", stage.from, stage.name);
+    match &stage.platform {
+        Some(platform) => {
+            let _ = writeln!(
+                out,
+                "FROM --platform={platform} {} AS {}",
+                stage.from, stage.name
+            );
+        }
+        None => {
+            let _ = writeln!(out, "FROM {} AS {}", stage.from, stage.name);
+        }
+    }
     for line in &stage.lines {
         write_instruction(out, &line.instruction, stage, frontend);
     }
@@ -81,6 +92,7 @@ fn write_instruction(
         Instruction::Workdir(path) => line(out, "WORKDIR", &workdir(path)),
         Instruction::Copy(copy) => write_copy(out, copy, frontend),
         Instruction::Arg(args) => line(out, "ARG", &assignments(args, false)),
+        Instruction::Declare(names) => line(out, "ARG", &names.join(" ")),
         Instruction::Env(vars) => line(out, "ENV", &assignments(vars, false)),
         Instruction::Label(labels) => line(out, "LABEL", &assignments(labels, true)),
         Instruction::User(user) => line(out, "USER", user),

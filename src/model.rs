@@ -199,6 +199,9 @@ pub struct Ecosystem {
     pub project: Option<Spanned<String>>,
     pub build_env: Vec<EnvVar>,
     pub runtime_env: Vec<EnvVar>,
+    /// Environment set only when the image cross-compiles, from the
+    /// target's platform arguments (Go: `GOARCH = "$TARGETARCH"`).
+    pub cross_env: Vec<EnvVar>,
     pub linkage: Linkage,
     /// The output only runs with the build base's interpreter (a venv).
     pub needs_interpreter: bool,
@@ -362,6 +365,9 @@ pub struct Image {
     /// Where the Dockerfile goes, relative to the spec (`output = "..."`).
     pub output: Option<Spanned<String>>,
     pub publish: Publish,
+    /// The build stages run on the builder's platform and compile for the
+    /// target's (`FROM --platform=$BUILDPLATFORM`): where the spec says so.
+    pub cross_compile: Option<Span>,
 }
 
 /// How CI builds and pushes the image: read by `imgspec bake`.

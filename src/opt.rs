@@ -76,6 +76,7 @@ fn fuse_single_children(mut stages: Vec<Stage>) -> Vec<Stage> {
             }));
             child.lines = lines;
             child.from = parent.from;
+            child.platform = parent.platform;
             continue;
         }
         i += 1;

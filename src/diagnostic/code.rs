@@ -80,6 +80,7 @@ codes! {
     ArtifactInCache = "E0133", "an artifact is taken from a path that a cache mount covers, so it is not in the layer";
     PackageInstallInSetup = "E0134", "a runner setup command installs packages instead of listing them";
     WritableReplaced = "E0135", "a writable directory is also where a root-owned copy lands, which takes it back";
+    CrossNativeOutput = "E0150", "a build that cross-compiles gives the runner native dependencies built for the builder's platform";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
     BuildToolInRunner = "W0110", "a compiler or development package is installed in the runner";

@@ -41,18 +41,33 @@ pub fn lower(image: &Image) -> Dockerfile {
     for s in &image.stages {
         // The runner takes an extra stage's artifacts and nothing else:
         // its dependencies stay behind.
-        let mut layout = build_stages(&mut stages, &s.name, &s.build, &[], false);
+        let mut layout = build_stages(
+            &mut stages,
+            &s.name,
+            &s.build,
+            &[],
+            false,
+            image.cross_compile.is_some(),
+        );
         layout.dependencies.clear();
         layout.projects.clear();
         layouts.push(layout);
     }
-    let main = build_stages(&mut stages, BUILD, &image.build, &image.args, true);
+    let main = build_stages(
+        &mut stages,
+        BUILD,
+        &image.build,
+        &image.args,
+        true,
+        image.cross_compile.is_some(),
+    );
     layouts.insert(0, main);
     if image.runner.init.is_some() {
         let (from, run) = init_stage();
         stages.push(Stage {
             name: INIT_STAGE.to_string(),
             from,
+            platform: None,
             shell: Some("/bin/bash".to_string()),
             lines: vec![Line::new(
                 Instruction::Run(run),
@@ -103,6 +118,7 @@ fn build_stages(
     build: &Build,
     args: &[crate::model::EnvVar],
     feeds_runner: bool,
+    cross: bool,
 ) -> Layout {
     let default_user = build.base.default_user;
     let workdir = workdir_of(build);
@@ -122,10 +138,14 @@ fn build_stages(
     let from_base = build.base.reference.render();
     let shell = build.base.shell.path().map(str::to_string);
     let stage = |name: String, from: String, lines: Vec<Line>| {
+        // Cross-compiling: stages from the base run on the builder's
+        // platform, and every stage names the target's.
+        let platform = (cross && from == from_base).then(|| "$BUILDPLATFORM".to_string());
         root_for_setup(
             Stage {
                 name,
                 from,
+                platform,
                 shell: shell.clone(),
                 lines,
             },
@@ -134,8 +154,8 @@ fn build_stages(
     };
     if build.deps.is_empty() {
         let mut lines = setup;
-        lines.extend(source_lines(build, &workdir, args));
-        stages.push(stage(name.to_string(), from_base, lines));
+        lines.extend(source_lines(build, &workdir, args, cross));
+        stages.push(stage(name.to_string(), from_base.clone(), lines));
         return layout;
     }
     // Production installs share the setup with the full install: then the
@@ -218,10 +238,11 @@ fn build_stages(
                 .push((project.value.clone(), vec![project.span, eco.span]));
         }
     }
-    let lines = source_lines(build, &workdir, args);
+    let lines = source_lines(build, &workdir, args, cross);
     stages.push(Stage {
         name: name.to_string(),
         from: deps_name,
+        platform: None,
         shell: shell.clone(),
         lines,
     });
@@ -296,8 +317,53 @@ fn install_lines(
 
 /// The sources, the ecosystems' finishing steps, the build arguments and
 /// the build steps: the part of a build that a source edit re-runs.
-fn source_lines(build: &Build, workdir: &str, args: &[crate::model::EnvVar]) -> Vec<Line> {
+fn source_lines(
+    build: &Build,
+    workdir: &str,
+    args: &[crate::model::EnvVar],
+    cross: bool,
+) -> Vec<Line> {
     let mut out = Vec::new();
+    // The target's platform, declared for the build only (an ARG is part
+    // of the cache key of every RUN after it): the dependency stages above
+    // stay the same for every target.
+    let cross_env: Vec<(String, String)> = build
+        .deps
+        .iter()
+        .flat_map(|e| &e.cross_env)
+        .filter(|_| cross)
+        .map(|v| (v.name.clone(), v.value.clone()))
+        .collect();
+    // Declared only where read: a platform-independent build (a site)
+    // stays one build for every target.
+    let reads_target = build
+        .steps
+        .iter()
+        .map(|s| s.run.as_str())
+        .chain(
+            build
+                .deps
+                .iter()
+                .flat_map(|e| &e.finish)
+                .map(|f| f.value.as_str()),
+        )
+        .any(|text| text.contains("TARGET"));
+    if cross && (!cross_env.is_empty() || reads_target) {
+        let names = ["TARGETOS", "TARGETARCH", "TARGETVARIANT"].map(String::from);
+        out.push(Line::new(
+            Instruction::Declare(names.to_vec()),
+            Reason::CrossCompile,
+            [],
+        ));
+    }
+    if !cross_env.is_empty() {
+        let spans = build.deps.iter().map(|e| e.span);
+        out.push(Line::new(
+            Instruction::Env(cross_env),
+            Reason::CrossCompile,
+            spans,
+        ));
+    }
     // Bind-mounted manifests are not in the tree yet: they come with the sources.
     let mut sources: Vec<(String, Span)> = build
         .deps
@@ -782,6 +848,7 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
         ));
     }
     Stage {
+        platform: None,
         name: RUNTIME.to_string(),
         from: base.reference.render(),
         shell: base.shell.path().map(str::to_string),

@@ -25,6 +25,9 @@ pub struct Dockerfile {
 pub struct Stage {
     pub name: String,
     pub from: String,
+    /// `FROM --platform=...`: `$BUILDPLATFORM` for a stage that runs on
+    /// the builder's platform and cross-compiles for the target.
+    pub platform: Option<String>,
     /// The shell of the base, for `SHELL` when a RUN has a pipe.
     pub shell: Option<String>,
     pub lines: Vec<Line>,
@@ -69,6 +72,7 @@ pub enum Reason {
     Sources,
     Finish,
     Args,
+    CrossCompile,
     BuildStep,
     Production,
     Prune,
@@ -100,6 +104,7 @@ impl Reason {
             Reason::Install => "the dependency install, with the ecosystem's caches mounted; reused until a manifest changes (rule 1)",
             Reason::Sources => "sources after the dependencies: editing them re-runs only what follows (rule 1)",
             Reason::Finish => "the ecosystem's finishing step, which needs the sources",
+            Reason::CrossCompile => "the stage runs on the builder's platform and builds for the target's, named by these arguments: no emulation, and one build for every platform (rule 2)",
             Reason::Args => "build arguments just before the steps that read them, so changing one keeps the layers above",
             Reason::BuildStep => "a build step; consecutive steps with the same mounts share one layer (rule 6)",
             Reason::Production => "production dependencies installed alone, in a stage beside the full install, so the runner gets no development packages and nothing re-runs after a source edit (rule 2)",
@@ -182,6 +187,9 @@ pub enum Instruction {
     Workdir(String),
     Copy(Copy),
     Arg(Vec<(String, String)>),
+    /// `ARG NAME...` without defaults: BuildKit's automatic platform
+    /// arguments, which a stage must declare to read.
+    Declare(Vec<String>),
     Env(Vec<(String, String)>),
     Label(Vec<(String, String)>),
     User(String),

@@ -110,6 +110,10 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .get("build_env")
         .map(|v| env_vars(v, d))
         .unwrap_or_default());
+    let cross_env = set(f
+        .get("cross_env")
+        .map(|v| env_vars(v, d))
+        .unwrap_or_default());
     let linkage = match f.get("linkage") {
         Some(v) => fields::word(v, LINKAGES, "linkage", d),
         None => Some(Linkage::Dynamic),
@@ -118,6 +122,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
     let mut all_build_env = env.clone();
     all_build_env.extend(build_env);
     Some(Ecosystem {
+        cross_env,
         name: i.name.clone(),
         dir,
         manifests,

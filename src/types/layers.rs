@@ -7,6 +7,7 @@ use crate::ir::{output_path, whole_workdir, WholeWorkdir};
 use crate::model::*;
 
 pub fn check(image: &Image, d: &mut Diagnostics) {
+    cross_compiled_outputs(image, d);
     // The runner takes dependency outputs from the main build only; an
     // extra stage gives it its artifacts and nothing else.
     let builds =
@@ -154,4 +155,27 @@ fn overlaps(a: &str, b: &str) -> bool {
         inner == outer || outer == "/" || inner.starts_with(&format!("{outer}/"))
     };
     within(a, b) || within(b, a)
+}
+
+/// A build on the builder's platform makes native code for that platform
+/// unless told otherwise: dependencies the runner takes must hold none.
+fn cross_compiled_outputs(image: &Image, d: &mut Diagnostics) {
+    let Some(cross) = image.cross_compile else {
+        return;
+    };
+    for eco in &image.build.deps {
+        if eco.output.is_empty() || eco.linkage == Linkage::Static {
+            continue;
+        }
+        d.push(
+            Diagnostic::error(
+                Code::CrossNativeOutput,
+                eco.span,
+                format!("`{}` would give the runner dependencies built for the builder's platform", eco.name),
+            )
+            .label("installed on the builder's platform, copied into the target's runner")
+            .secondary(cross, "the build stages run on the builder's platform")
+            .help("cross-compile only builds whose output is the same on every platform (Go with CGO off, JavaScript bundles, jars), or mark an ecosystem that installs no native code `linkage = static`"),
+        );
+    }
 }

@@ -106,11 +106,15 @@ fn image_model(image: &ExpandedImage, d: &mut Diagnostics) -> Option<Image> {
         })
     });
     let publish = f.get("publish").map(|v| publish(v, d)).unwrap_or_default();
+    let cross_compile = f
+        .get("cross_compile")
+        .and_then(|v| fields::boolean(v, d).filter(|on| *on).map(|_| v.span));
     let run = f.get("run");
     f.finish(d);
     let build = build?;
     let runner = runner(run, &build.base, image.body.span, runtime_packages, d)?;
     Some(Image {
+        cross_compile,
         name: image.name.name.clone(),
         span: image.name.span,
         build,
