@@ -1735,3 +1735,73 @@ fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
+
+// ------------------------------------------------------------------ cross-compiling
+
+/// `tests/e2e/go/cross.imgspec` (the go case with `cross_compile = true`)
+/// built for linux/arm64 on this amd64 engine, with no emulator: the build
+/// stages run natively on the builder's platform and cross-compile, and the
+/// image's config and the binary's ELF header both say arm64.
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn go_cross_arm64() {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let dir = out_root().join("go-cross");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).expect("clean the copy");
+    }
+    copy_dir(&repo_root().join("tests/e2e/go"), &dir);
+    let spec = Path::new("tests/e2e/go/cross.imgspec");
+    let c = compile_file_without_syntax(spec);
+    assert!(!c.diagnostics.has_errors(), "{}", rendered(&c));
+    let output = &c.outputs[0];
+    assert!(
+        output
+            .dockerfile
+            .contains("FROM --platform=$BUILDPLATFORM golang:1.19-bookworm AS deps"),
+        "{}",
+        output.dockerfile
+    );
+    write(&dir.join("Dockerfile"), &output.dockerfile);
+    write(&dir.join("Dockerfile.dockerignore"), &output.dockerignore);
+    let tag = "imgspec-e2e/go-cross-arm64";
+    let _images = Images::new(&[tag]);
+    let out = docker(&[
+        "build",
+        "--network=host",
+        "--platform",
+        "linux/arm64",
+        "-t",
+        tag,
+        &dir.display().to_string(),
+    ]);
+    check(&out, "docker build --platform linux/arm64");
+    assert_eq!(
+        inspect_image(tag, "{{.Os}}/{{.Architecture}}"),
+        "linux/arm64"
+    );
+    // The binary itself: a 64-bit little-endian ELF for AArch64 (machine 183).
+    let container = String::from_utf8_lossy(&docker(&["create", tag]).stdout)
+        .trim()
+        .to_string();
+    let binary = dir.join("hello-arm64");
+    let copied = docker(&[
+        "cp",
+        &format!("{container}:/out/hello"),
+        &binary.display().to_string(),
+    ]);
+    let _ = docker(&["rm", &container]);
+    check(&copied, "docker cp /out/hello");
+    let bytes = std::fs::read(&binary).expect("the copied binary");
+    assert_eq!(&bytes[..4], b"\x7fELF", "not an ELF file");
+    assert_eq!((bytes[4], bytes[5]), (2, 1), "not 64-bit little-endian");
+    assert_eq!(
+        u16::from_le_bytes([bytes[18], bytes[19]]),
+        183,
+        "not AArch64"
+    );
+    eprintln!(
+        "[e2e go-cross] linux/arm64 image built without emulation; /out/hello is an AArch64 ELF"
+    );
+}
