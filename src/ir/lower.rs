@@ -429,13 +429,28 @@ pub fn output_path(workdir: &str, eco: &Ecosystem, output: &str) -> String {
     format!("{}/{output}", base.trim_end_matches('/'))
 }
 
-fn workdir_of(build: &Build) -> String {
+/// The work directory without a trailing `/` (`/` itself for the root).
+pub fn workdir_of(build: &Build) -> String {
     let workdir = build.workdir.value.trim_end_matches('/');
     if workdir.is_empty() {
         "/".to_string()
     } else {
         workdir.to_string()
     }
+}
+
+/// A path of the build stage as an absolute path without a trailing `/`:
+/// relative ones are read against the work directory.
+pub fn absolute_in(workdir: &str, path: &str) -> String {
+    let path = path.trim_end_matches('/');
+    if path.starts_with('/') {
+        return path.to_string();
+    }
+    let path = path.trim_start_matches("./");
+    if path.is_empty() || path == "." {
+        return workdir.to_string();
+    }
+    format!("{}/{path}", workdir.trim_end_matches('/'))
 }
 
 /// `dir` joined to the work directory, for ecosystems and steps that run

@@ -4,7 +4,9 @@
 mod lower;
 mod packages;
 
-pub use lower::{lower, output_path, reserved_stage_name, whole_workdir, WholeWorkdir};
+pub use lower::{
+    absolute_in, lower, output_path, reserved_stage_name, whole_workdir, workdir_of, WholeWorkdir,
+};
 pub use packages::{INIT_PATH, INIT_STAGE};
 
 /// Patterns excluded at the end of every generated `.dockerignore`, after

@@ -2,6 +2,7 @@
 //! never reaches a layer, so the runner cannot copy it from there.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::ir::{absolute_in, workdir_of};
 use crate::model::*;
 
 pub fn check(image: &Image, d: &mut Diagnostics) {
@@ -10,7 +11,7 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
         let Some(artifacts) = &build.artifacts else {
             continue;
         };
-        let workdir = build.workdir.value.trim_end_matches('/');
+        let workdir = workdir_of(build);
         let caches: Vec<(&str, crate::source::Span)> = build
             .steps
             .iter()
@@ -23,7 +24,7 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
             )
             .collect();
         for artifact in artifacts {
-            let from = absolute(workdir, &artifact.from);
+            let from = absolute_in(&workdir, &artifact.from);
             let covered = caches.iter().find(|(cache, _)| {
                 let cache = cache.trim_end_matches('/');
                 !cache.is_empty() && (from == cache || from.starts_with(&format!("{cache}/")))
@@ -43,16 +44,4 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
             );
         }
     }
-}
-
-fn absolute(workdir: &str, path: &str) -> String {
-    let path = path.trim_end_matches('/');
-    if path.starts_with('/') {
-        return path.to_string();
-    }
-    let path = path.trim_start_matches("./");
-    if path.is_empty() || path == "." {
-        return workdir.to_string();
-    }
-    format!("{workdir}/{path}")
 }

@@ -3,7 +3,7 @@
 //! checks keep the two apart, so a source edit re-ships only the latter.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{output_path, whole_workdir, WholeWorkdir};
+use crate::ir::{absolute_in, output_path, whole_workdir, workdir_of, WholeWorkdir};
 use crate::model::*;
 
 pub fn check(image: &Image, d: &mut Diagnostics) {
@@ -14,7 +14,7 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
         std::iter::once((&image.build, true)).chain(image.stages.iter().map(|s| (&s.build, false)));
     let mut destinations: Vec<(String, &Artifact)> = Vec::new();
     for (build, main) in builds {
-        let workdir = workdir(build);
+        let workdir = workdir_of(build);
         let outputs: Vec<(String, &Ecosystem)> = build
             .deps
             .iter()
@@ -126,27 +126,6 @@ fn ambiguous_workdir(
     d.push(diagnostic.help(format!(
         "list what the runner needs from the build, e.g. `artifacts = [{example}]`: the dependencies come from their own stage, so a source edit never re-ships them"
     )));
-}
-
-fn workdir(build: &Build) -> String {
-    let w = build.workdir.value.trim_end_matches('/');
-    if w.is_empty() {
-        "/".to_string()
-    } else {
-        w.to_string()
-    }
-}
-
-fn absolute_in(workdir: &str, path: &str) -> String {
-    let path = path.trim_end_matches('/');
-    if path.starts_with('/') {
-        return path.to_string();
-    }
-    let path = path.trim_start_matches("./");
-    if path.is_empty() || path == "." {
-        return workdir.to_string();
-    }
-    format!("{}/{path}", workdir.trim_end_matches('/'))
 }
 
 /// Whether one path holds the other (or they are the same).
