@@ -403,3 +403,17 @@ fn build_arguments_reach_the_runner_when_named() {
         "{dockerfile}"
     );
 }
+
+/// A pattern copies several files: into a directory, or it is refused.
+#[test]
+fn a_pattern_artifact_goes_into_a_directory() {
+    let spec = |artifact: &str| {
+        format!("use std.debian\nimage app {{\n  base = debian.bookworm()\n  sources = [\"src/\"]\n  build = [\"make\"]\n  artifacts = [{artifact}]\n  run {{ cmd = [\"/app/x\"] }}\n}}\n")
+    };
+    assert_eq!(codes_of(&spec("\"dist/*.js\"")), ["E0015"]);
+    assert_eq!(
+        codes_of(&spec("{ from = \"out/*.so\", to = \"/usr/lib/x\" }")),
+        ["E0015"]
+    );
+    assert!(codes_of(&spec("{ from = \"out/*.so\", to = \"/usr/lib/app/\" }")).is_empty());
+}

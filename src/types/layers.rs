@@ -33,6 +33,7 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
             }
             Some(artifacts) => {
                 for artifact in artifacts {
+                    glob_into_directory(artifact, d);
                     let from = absolute_in(&workdir, &artifact.from);
                     if let Some((output, eco)) = outputs.iter().find(|(o, _)| overlaps(&from, o)) {
                         d.push(
@@ -157,4 +158,32 @@ fn cross_compiled_outputs(image: &Image, d: &mut Diagnostics) {
             .help("cross-compile only builds whose output is the same on every platform (Go with CGO off, JavaScript bundles, jars), or mark an ecosystem that installs no native code `linkage = static`"),
         );
     }
+}
+
+/// A pattern copies any number of files: its destination must be a
+/// directory, or COPY makes a file named like the pattern.
+fn glob_into_directory(artifact: &Artifact, d: &mut Diagnostics) {
+    if !artifact.from.contains(['*', '?']) {
+        return;
+    }
+    if artifact.to.as_deref().is_some_and(|to| to.ends_with('/')) {
+        return;
+    }
+    let message = match &artifact.to {
+        Some(to) => format!(
+            "the pattern `{}` is copied to `{to}`, which is not a directory",
+            artifact.from
+        ),
+        None => format!(
+            "the pattern `{}` would be copied to a path of the same name",
+            artifact.from
+        ),
+    };
+    d.push(
+        Diagnostic::error(Code::InvalidValue, artifact.span, message)
+            .label("several files cannot land on one path")
+            .help(
+                "give it a directory ending in `/`: `{ from = \"dist/*.js\", to = \"/srv/www/\" }`",
+            ),
+    );
 }
