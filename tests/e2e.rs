@@ -95,6 +95,31 @@ struct Case {
     /// generated Dockerfile is built as it is. For tools that trust only
     /// their own CA bundle, on a network that needs the engine's added CA.
     base_env: Option<(&'static str, &'static [(&'static str, &'static str)])>,
+    /// `Some(name)`: every build (imgspec's and the reference's) is given
+    /// `--build-arg NAME=<revision>`, a text unique to the run, which the
+    /// running service must see (`Live::revision`).
+    build_arg: Option<&'static str>,
+    /// Texts the generated Dockerfile must hold, and texts it must not.
+    dockerfile_evidence: &'static [&'static str],
+    dockerfile_absent: &'static [&'static str],
+    /// Checks of the running container, after the common ones (answer,
+    /// uid and gid, health) and before it is stopped.
+    live_probe: Option<fn(&Live)>,
+}
+
+/// A case's running container, as `Case::live_probe` sees it.
+struct Live<'a> {
+    case: &'a Case,
+    /// The container's name, for `docker exec` and `docker inspect`.
+    container: &'a str,
+    /// Its main process (PID 1 inside), as the host numbers it.
+    pid: u32,
+    /// The image, for one-off containers beside it.
+    image: &'a str,
+    /// The value given to `Case::build_arg`.
+    revision: Option<&'a str>,
+    /// Unique to the run.
+    nonce: &'a str,
 }
 
 /// How a service shows, by itself, which uid and gid it runs as.
@@ -138,6 +163,10 @@ echo probe-ok"#,
     identity: Identity::Answer,
     page_evidence: &[],
     base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &[],
+    dockerfile_absent: &[],
+    live_probe: None,
 };
 
 const NODE: Case = Case {
@@ -177,6 +206,10 @@ echo probe-ok"#,
     identity: Identity::Answer,
     page_evidence: &[],
     base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &[],
+    dockerfile_absent: &[],
+    live_probe: None,
 };
 
 const GO: Case = Case {
@@ -197,6 +230,10 @@ const GO: Case = Case {
     identity: Identity::Answer,
     page_evidence: &[],
     base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &[],
+    dockerfile_absent: &[],
+    live_probe: None,
 };
 
 const RUST: Case = Case {
@@ -220,6 +257,10 @@ const RUST: Case = Case {
     identity: Identity::Answer,
     page_evidence: &[],
     base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &[],
+    dockerfile_absent: &[],
+    live_probe: None,
 };
 
 const STATIC: Case = Case {
@@ -269,6 +310,10 @@ echo probe-ok"#,
     // Markdown rendered by marked in the build stage, not raw `**marked**`.
     page_evidence: &["<strong>marked</strong>", "<h2>Built, then served</h2>"],
     base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &[],
+    dockerfile_absent: &[],
+    live_probe: None,
 };
 
 const UV: Case = Case {
@@ -324,6 +369,10 @@ echo probe-ok"#,
     // The module that answers is the venv's installed copy; humanize works.
     page_evidence: &["module=/opt/project/greeter_uv/wsgi.py", "size=1.2 MB"],
     base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &[],
+    dockerfile_absent: &[],
+    live_probe: None,
 };
 
 const POETRY: Case = Case {
@@ -380,6 +429,10 @@ echo probe-ok"#,
         "python:3.11-slim-bookworm",
         &[("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")],
     )),
+    build_arg: None,
+    dockerfile_evidence: &[],
+    dockerfile_absent: &[],
+    live_probe: None,
 };
 
 const NPM_LARGE: Case = Case {
@@ -420,6 +473,10 @@ echo probe-ok"#,
         "epoch=1970-01-01",
     ],
     base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &[],
+    dockerfile_absent: &[],
+    live_probe: None,
 };
 
 const PIP_LARGE: Case = Case {
@@ -446,6 +503,10 @@ echo probe-ok"#,
     identity: Identity::Answer,
     page_evidence: &["pandas=2.2.3", "arrow=18.1.0", "sum=6"],
     base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &[],
+    dockerfile_absent: &[],
+    live_probe: None,
 };
 
 const NPM_WORKSPACE: Case = Case {
@@ -486,7 +547,239 @@ echo probe-ok"#,
     identity: Identity::Answer,
     page_evidence: &["ms=1m", "size=2KB"],
     base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &[],
+    dockerfile_absent: &[],
+    live_probe: None,
 };
+
+const RUNNER: Case = Case {
+    name: "runner",
+    spec: "service.imgspec",
+    port: 18090,
+    greeting: "hello from runner",
+    source_file: "src/greeter_runner/server.py",
+    // No build step: the runner copies the sources from the context.
+    source_copy: "COPY --link src/ /app/src/",
+    runner_copy: "COPY --link src/ /app/src/",
+    install: "pip install",
+    // The `init` stage installs Debian's tini (for its static build).
+    system_packages: true,
+    manifest: "requirements.txt",
+    edit_manifest: |text, nonce| format!("{text}# e2e manifest edit {nonce}\n"),
+    // No build stage: the runner is the dependency stage plus tini and the
+    // sources.
+    runner_smaller: false,
+    cold_log_evidence: &[
+        "Successfully installed idna-3.10",
+        "Setting up tini (0.19.0-1",
+    ],
+    // The named user joined the base's group, the setup's effects, tini.
+    runner_probe: Some(
+        r#"set -ex
+test "$(id -un)" = app
+test "$(id -u):$(id -g)" = 10001:50
+test "$(id -gn)" = staff
+getent passwd app | grep -q '^app:x:10001:50:'
+if getent group app; then echo "a group app was created"; exit 1; fi
+test "$(getent group 50 | cut -d: -f1)" = staff
+test "$(stat -c %u:%g /app/data)" = 10001:50
+test "$(readlink /srv/data)" = /app/data
+grep -qx 'greeting-source = setup' /etc/greeter.conf
+/usr/local/bin/tini --version | grep -q 'tini version 0.19.0'
+test "$(command -v python)" = /opt/venv/bin/python
+python -c 'import idna'
+echo probe-ok"#,
+    ),
+    identity: Identity::Answer,
+    // The setup's file and symlink, seen by the app; its dependency works.
+    page_evidence: &[
+        "setup=greeting-source=setup",
+        "link=/app/data",
+        "idna=xn--bcher-kva.example",
+    ],
+    base_env: None,
+    build_arg: Some("GIT_SHA"),
+    // User `app` joins Debian's `staff` (gid 50): no group is created.
+    dockerfile_evidence: &[
+        "useradd --no-log-init --no-create-home --uid 10001 --gid 50 ",
+        "install -d -o 10001 -g 50 /app/data",
+        "ln -s /app/data /srv/data",
+        "VOLUME [\"/app/data\"]",
+        "ARG GIT_SHA=\"unknown\"",
+        "APP_REVISION=\"$GIT_SHA\"",
+        "USER 10001:50",
+        "ENTRYPOINT [\"/usr/local/bin/tini\", \"--\"]",
+    ],
+    dockerfile_absent: &["groupadd"],
+    live_probe: Some(runner_live_probe),
+};
+
+/// The `runner` case's checks of its running container: the data volume
+/// written and read back by the app (uid 10001, gid 50), the build argument
+/// in its environment, tini as PID 1 reaping the orphan the app leaves.
+fn runner_live_probe(live: &Live) {
+    let name = live.case.name;
+    let exec = |script: &str| -> String {
+        let out = docker(&["exec", live.container, "sh", "-c", script]);
+        check(&out, &format!("{name}: docker exec sh -c {script:?}"));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+
+    // The volume: written by the app through the setup's symlink, read back.
+    let mounts = docker(&[
+        "inspect",
+        "-f",
+        "{{range .Mounts}}{{.Type}} {{.Destination}};{{end}}",
+        live.container,
+    ]);
+    check(&mounts, "docker inspect (mounts)");
+    assert!(
+        String::from_utf8_lossy(&mounts.stdout).contains("volume /app/data;"),
+        "{name}: /app/data is not a volume: {}",
+        String::from_utf8_lossy(&mounts.stdout)
+    );
+    let note = format!("probe-{}", live.nonce);
+    let (status, body) = http_get(live.case.port, &format!("/?note={note}"))
+        .unwrap_or_else(|e| panic!("{name}: GET /?note=: {e}"));
+    assert_eq!(status, 200, "{name}: GET /?note= answered {body:?}");
+    for want in [
+        format!("read={note} owner=10001:50"),
+        format!(
+            "revision={}",
+            live.revision.expect("the runner case has a build argument")
+        ),
+    ] {
+        assert!(
+            body.contains(&want),
+            "{name}: GET /?note= answered {body:?}, which lacks {want:?}"
+        );
+    }
+    let visits: u32 = body
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("visits="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{name}: no visits= in {body:?}"));
+    assert!(visits >= 2, "{name}: {visits} visits after two requests");
+    assert_eq!(
+        exec("stat -c '%u:%g %F' /app/data /app/data/visits.log"),
+        "10001:50 directory\n10001:50 regular file",
+        "{name}: owners in the volume"
+    );
+    assert_eq!(
+        exec("tail -n 1 /app/data/visits.log"),
+        note,
+        "{name}: the volume's file"
+    );
+
+    // PID 1 is tini, running the app.
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", live.pid))
+        .unwrap_or_else(|e| panic!("{name}: /proc/{}/cmdline: {e}", live.pid));
+    let argv: Vec<String> = cmdline
+        .split(|&b| b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    assert_eq!(
+        argv,
+        [
+            "/usr/local/bin/tini",
+            "--",
+            "python",
+            "/app/src/greeter_runner/server.py"
+        ],
+        "{name}: PID 1's command line"
+    );
+
+    // The app leaves an orphan (a sleep its own child backgrounded), which
+    // the kernel gives to PID 1: tini must reap it, no zombie remains.
+    let (status, body) =
+        http_get(live.case.port, "/spawn").unwrap_or_else(|e| panic!("{name}: GET /spawn: {e}"));
+    assert_eq!(status, 200, "{name}: GET /spawn answered {body:?}");
+    let orphan: u32 = body
+        .trim()
+        .strip_prefix("orphan=")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{name}: GET /spawn answered {body:?}"));
+    let stat = exec(&format!("cat /proc/{orphan}/stat"));
+    assert_eq!(
+        proc_state(&stat),
+        Some(("S", 1)),
+        "{name}: the orphan {orphan} is not a sleeping child of PID 1: {stat}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let left = exec(&format!(
+            "test -e /proc/{orphan} && cat /proc/{orphan}/stat || true"
+        ));
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{name}: the orphan {orphan} was not reaped within 15 s: {left}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let out = docker(&["exec", live.container, "sh", "-c", "cat /proc/[0-9]*/stat"]);
+    let all = String::from_utf8_lossy(&out.stdout);
+    let zombies: Vec<&str> = all
+        .lines()
+        .filter(|l| proc_state(l).is_some_and(|(s, _)| s == "Z"))
+        .collect();
+    assert!(
+        zombies.is_empty(),
+        "{name}: zombies in the container: {zombies:?}"
+    );
+    for p in process_tree(live.pid) {
+        if let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) {
+            assert_ne!(
+                proc_state(&stat).map(|(s, _)| s),
+                Some("Z"),
+                "{name}: process {p} is a zombie: {stat}"
+            );
+        }
+    }
+
+    // The control: without tini, the same orphan stays a zombie of the
+    // app's process, so the check above can see one.
+    let control = docker(&[
+        "run",
+        "--rm",
+        "--network=none",
+        "--entrypoint",
+        "python",
+        live.image,
+        "-c",
+        "import sys, time\n\
+         sys.path.insert(0, '/app/src/greeter_runner')\n\
+         from server import spawn_orphan\n\
+         pid = spawn_orphan(0.2)\n\
+         time.sleep(2)\n\
+         print(open(f'/proc/{pid}/stat').read())",
+    ]);
+    check(&control, &format!("{name}: the control without tini"));
+    let stat = String::from_utf8_lossy(&control.stdout);
+    assert_eq!(
+        proc_state(&stat),
+        Some(("Z", 1)),
+        "{name}: without tini the orphan should stay a zombie of PID 1: {stat}"
+    );
+    step(
+        live.case,
+        &format!(
+            "  volume written and read back as 10001:50 ({visits} visits), orphan {orphan} reaped by tini (a zombie without it)"
+        ),
+    );
+}
+
+/// The state and parent pid of a `/proc/<pid>/stat` line.
+fn proc_state(stat: &str) -> Option<(&str, u32)> {
+    let (_, rest) = stat.trim().rsplit_once(") ")?;
+    let mut fields = rest.split_whitespace();
+    let state = fields.next()?;
+    Some((state, fields.next()?.parse().ok()?))
+}
 
 const IGNORE: &str =
     "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored";
@@ -551,6 +844,12 @@ fn npm_workspace() {
     run_case(&NPM_WORKSPACE);
 }
 
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn runner() {
+    run_case(&RUNNER);
+}
+
 // ------------------------------------------------------------------ the steps
 
 fn run_case(case: &Case) {
@@ -567,6 +866,26 @@ fn run_case(case: &Case) {
     let (dir, output) = prepare(case);
     let dockerfile = dir.join("Dockerfile");
     let text = std::fs::read_to_string(&dockerfile).expect("generated Dockerfile");
+    for evidence in case.dockerfile_evidence {
+        assert!(
+            text.contains(evidence),
+            "{}: the generated Dockerfile lacks `{evidence}`:\n{text}",
+            case.name
+        );
+    }
+    for absent in case.dockerfile_absent {
+        assert!(
+            !text.contains(absent),
+            "{}: the generated Dockerfile holds `{absent}`:\n{text}",
+            case.name
+        );
+    }
+    // The run's own value for the case's build argument, if it has one.
+    let revision = case.build_arg.map(|_| format!("rev-{nonce}"));
+    let build_args: Vec<String> = match (case.build_arg, &revision) {
+        (Some(name), Some(value)) => vec!["--build-arg".to_string(), format!("{name}={value}")],
+        _ => Vec::new(),
+    };
     let stage_names: Vec<String> = stages(&text).into_iter().map(|(n, _)| n).collect();
     assert!(
         stage_names.len() >= 2 && stage_names.last().is_some_and(|n| n == "runtime"),
@@ -602,7 +921,7 @@ fn run_case(case: &Case) {
         "type=exec.cachemount",
     ]);
     check(&out, "docker builder prune (cache mounts)");
-    let cold = build(case, &dir, &tag, &["--no-cache"], "1-cold");
+    let cold = build(case, &dir, &tag, &build_args, &["--no-cache"], "1-cold");
     images.add(&tag);
     // Every RUN and COPY ran. (Under --no-cache BuildKit may still report a
     // WORKDIR straight after FROM as CACHED: it is only a mkdir.)
@@ -629,7 +948,7 @@ fn run_case(case: &Case) {
     // 3. + 4. It does its job, as a numeric non-root user.
     step(case, "run");
     let user = image_user(&tag);
-    serve(case, &tag, case.greeting, user);
+    serve(case, &tag, case.greeting, user, revision.as_deref(), &nonce);
 
     // 7. No compiler in the runner; the runner is smaller than the build stage.
     step(case, "runner contents and size");
@@ -638,6 +957,7 @@ fn run_case(case: &Case) {
         case,
         &dir,
         &build_tag,
+        &build_args,
         &["--target", &builder_stage],
         "1-build-stage",
     );
@@ -659,6 +979,7 @@ fn run_case(case: &Case) {
         &dir,
         "reference.Dockerfile",
         &reference_tag,
+        &build_args,
         &[],
         "1-reference",
     );
@@ -680,7 +1001,7 @@ fn run_case(case: &Case) {
         );
         text.replace(&quoted, &format!("\"{edited_greeting}\""))
     });
-    let source = build(case, &dir, &tag, &[], "2-source-edit");
+    let source = build(case, &dir, &tag, &build_args, &[], "2-source-edit");
     images.add(&tag);
     let source_steps = parse_steps(&source.log);
     assert_source_rebuild(case, &build_stage, &source_steps, &source.log);
@@ -690,6 +1011,7 @@ fn run_case(case: &Case) {
         &dir,
         "reference.Dockerfile",
         &reference_tag,
+        &build_args,
         &[],
         "2-reference-source-edit",
     );
@@ -710,19 +1032,33 @@ fn run_case(case: &Case) {
         case.name
     );
     assert_explain_is_sound(case, &output, case.source_file, &source_steps);
-    serve(case, &tag, &edited_greeting, user);
+    serve(
+        case,
+        &tag,
+        &edited_greeting,
+        user,
+        revision.as_deref(),
+        &nonce,
+    );
 
     // 6. Edit the dependency manifest: the install re-runs, system packages do not.
     step(case, "rebuild after a manifest edit");
     edit(&dir.join(case.manifest), |text| {
         (case.edit_manifest)(text, &nonce)
     });
-    let manifest = build(case, &dir, &tag, &[], "3-manifest-edit");
+    let manifest = build(case, &dir, &tag, &build_args, &[], "3-manifest-edit");
     images.add(&tag);
     let manifest_steps = parse_steps(&manifest.log);
     assert_manifest_rebuild(case, &manifest_steps, &manifest.log);
     assert_explain_is_sound(case, &output, case.manifest, &manifest_steps);
-    serve(case, &tag, &edited_greeting, user);
+    serve(
+        case,
+        &tag,
+        &edited_greeting,
+        user,
+        revision.as_deref(),
+        &nonce,
+    );
     check_runner_contents(case, &tag);
 
     let size = image_size(&tag);
@@ -846,8 +1182,15 @@ fn build_base(case: &Case, base: &str, env: &[(&str, &str)], tag: &str) {
 
 /// `docker build --network=host --progress=plain`; the log is kept next to
 /// the Dockerfile. On failure: the Dockerfile and the log's tail, then panic.
-fn build(case: &Case, dir: &Path, tag: &str, extra: &[&str], label: &str) -> Build {
-    build_file(case, dir, "Dockerfile", tag, extra, label)
+fn build(
+    case: &Case,
+    dir: &Path,
+    tag: &str,
+    build_args: &[String],
+    extra: &[&str],
+    label: &str,
+) -> Build {
+    build_file(case, dir, "Dockerfile", tag, build_args, extra, label)
 }
 
 /// `build` of another Dockerfile of the case directory (the reference).
@@ -856,6 +1199,7 @@ fn build_file(
     dir: &Path,
     file: &str,
     tag: &str,
+    build_args: &[String],
     extra: &[&str],
     label: &str,
 ) -> Build {
@@ -876,6 +1220,7 @@ fn build_file(
             case.name
         ));
     }
+    args.extend(build_args.iter().cloned());
     args.extend(extra.iter().map(|s| s.to_string()));
     args.push(dir.display().to_string());
     let started = Instant::now();
@@ -905,7 +1250,14 @@ fn build_file(
 
 /// Runs the image on the host network, waits (bounded) for its answer on
 /// `case.port`, and checks the answer and the uid/gid of its process.
-fn serve(case: &Case, tag: &str, greeting: &str, user: (u32, u32)) {
+fn serve(
+    case: &Case,
+    tag: &str,
+    greeting: &str,
+    user: (u32, u32),
+    revision: Option<&str>,
+    nonce: &str,
+) {
     let name = format!("imgspec-e2e-{}", case.name);
     let _ = docker(&["rm", "-f", &name]);
     if let Ok((status, body)) = http_get(case.port, "/") {
@@ -1033,6 +1385,16 @@ fn serve(case: &Case, tag: &str, greeting: &str, user: (u32, u32)) {
         );
     }
     container.wait_healthy(case);
+    if let Some(probe) = case.live_probe {
+        probe(&Live {
+            case,
+            container: &container.0,
+            pid,
+            image: tag,
+            revision,
+            nonce,
+        });
+    }
     container.stop();
 }
 
@@ -1617,7 +1979,8 @@ impl Container {
 
 impl Drop for Container {
     fn drop(&mut self) {
-        let _ = docker(&["rm", "-f", &self.0]);
+        // `-v`: with the anonymous volumes of the image's VOLUMEs.
+        let _ = docker(&["rm", "-f", "-v", &self.0]);
     }
 }
 
