@@ -99,3 +99,16 @@ fn downloads_need_frontend_1_6() {
         );
     }
 }
+
+#[test]
+fn files_land_where_nothing_else_does() {
+    let file = format!(
+        "{{ url = \"https://example.com/tool\", sha256 = \"{SHA}\", to = \"/srv/data/\" }}"
+    );
+    let twice = format!("{file}, {file}");
+    assert!(reported(&twice).contains(&"E0120"));
+    let writable =
+        spec(&file, "").replace("    cmd =", "    writable = [\"/srv/data\"]\n    cmd =");
+    let c = compile_with(&loader(&writable), Path::new("app.imgspec"));
+    assert!(codes(&c).contains(&"E0135"), "{}", rendered(&c));
+}
