@@ -216,6 +216,13 @@ def find_value(commands, want):
                 found.append(glob_literal(processed(v)))
                 if found[-1] == want["source"]:
                     return None
+        elif keyword == "ADD":
+            # Only URLs: no globs. `dest`, when given, must match too.
+            dest = processed(values[-1])
+            for v in values[:-1]:
+                found.append((processed(v), dest))
+                if found[-1][0] == want["source"] and want.get("dest", dest) == dest:
+                    return None
     return f"{keyword}: expected {want}, BuildKit reads {found}"
 
 

@@ -74,6 +74,19 @@ pub fn compile(
     for image in &mut images {
         context::expand_manifests(loader, context_dir, image);
     }
+    for image in &images {
+        let frontend = options
+            .frontend
+            .clone()
+            .or_else(|| image.frontend.clone())
+            .unwrap_or_default();
+        types::frontend_supports(
+            image,
+            &frontend,
+            options.frontend.is_some(),
+            &mut diagnostics,
+        );
+    }
     let lowered: Vec<ir::Dockerfile> = images
         .iter()
         .map(|image| {

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::frontend::Frontend;
-use crate::ir::{Copy, Dockerfile, Healthcheck, Instruction, Mount, Run, Stage};
+use crate::ir::{Add, Copy, Dockerfile, Healthcheck, Instruction, Mount, Run, Stage};
 use crate::syntax::LITERAL_DOLLAR;
 
 pub fn dockerfile(file: &Dockerfile, source: &str, frontend: &Frontend) -> String {
@@ -91,6 +91,7 @@ fn write_instruction(
         Instruction::Run(run) => write_run(out, run, stage.shell.as_deref(), frontend),
         Instruction::Workdir(path) => line(out, "WORKDIR", &workdir(path)),
         Instruction::Copy(copy) => write_copy(out, copy, frontend),
+        Instruction::Add(add) => write_add(out, add, frontend),
         Instruction::Arg(args) => line(out, "ARG", &assignments(args, false)),
         Instruction::Declare(names) => line(out, "ARG", &names.join(" ")),
         Instruction::Env(vars) => line(out, "ENV", &assignments(vars, false)),
@@ -319,6 +320,27 @@ fn write_copy(out: &mut String, copy: &Copy, frontend: &Frontend) {
     };
     flags.push(paths);
     line(out, "COPY", &flags.join(" "));
+}
+
+/// Only for checked downloads: the checker allows just the characters
+/// BuildKit's lexer passes through in a URL.
+fn write_add(out: &mut String, add: &Add, frontend: &Frontend) {
+    let mut flags = Vec::new();
+    if add.link && frontend.link {
+        flags.push("--link".to_string());
+    }
+    if let Some(chmod) = &add.chmod {
+        flags.push(format!("--chmod={chmod}"));
+    }
+    flags.push(format!("--checksum={}", add.checksum));
+    let paths = [add.url.clone(), add.dest.clone()];
+    if plain_path(&add.dest) {
+        flags.extend(paths);
+    } else {
+        let words: Vec<String> = paths.iter().map(|p| lexer_word(p)).collect();
+        flags.push(json_array(&words));
+    }
+    line(out, "ADD", &flags.join(" "));
 }
 
 fn write_healthcheck(out: &mut String, health: &Healthcheck) {

@@ -13,6 +13,8 @@ pub struct Frontend {
     pub heredocs: bool,
     /// `COPY --link` (1.4).
     pub link: bool,
+    /// `ADD --checksum` (1.6), which has no fallback.
+    pub checksum: bool,
 }
 
 /// Without a `syntax` setting, the builder's built-in frontend: no
@@ -27,6 +29,7 @@ impl Default for Frontend {
             syntax: None,
             heredocs: true,
             link: true,
+            checksum: true,
         }
     }
 }
@@ -40,6 +43,7 @@ impl Frontend {
                 syntax: None,
                 heredocs: true,
                 link: true,
+                checksum: true,
             });
         }
         let parts: Vec<&str> = text.split('.').collect();
@@ -64,6 +68,7 @@ impl Frontend {
             syntax: Some(format!("docker/dockerfile:{text}")),
             heredocs: minor >= 4,
             link: minor >= 4,
+            checksum: minor >= 6,
         })
     }
 }
@@ -78,6 +83,9 @@ mod tests {
         assert!(Frontend::parse("1")
             .is_ok_and(|f| f.heredocs && f.syntax.as_deref() == Some("docker/dockerfile:1")));
         assert!(Frontend::parse("1.3").is_ok_and(|f| !f.heredocs && !f.link));
+        assert!(Frontend::parse("1.5").is_ok_and(|f| f.link && !f.checksum));
+        assert!(Frontend::parse("1.6").is_ok_and(|f| f.checksum));
+        assert!(Frontend::parse("1").is_ok_and(|f| f.checksum));
         assert!(Frontend::parse("none").is_ok_and(|f| f.syntax.is_none() && f.heredocs));
         assert!(Frontend::parse("1.1").is_err());
         assert!(Frontend::parse("2.0").is_err());

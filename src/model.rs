@@ -225,6 +225,26 @@ pub struct Artifact {
     pub span: Span,
 }
 
+/// A file the runner takes from outside the build context: a path of
+/// another image, or a download checked against its digest. Owned by root.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalFile {
+    pub source: FileSource,
+    /// Absolute path in the runner.
+    pub to: String,
+    /// Octal permissions, e.g. `0755`.
+    pub mode: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileSource {
+    /// `COPY --from=<reference> <path>`.
+    Image { reference: ImageRef, path: String },
+    /// `ADD --checksum=<checksum> <url>`.
+    Url { url: String, checksum: String },
+}
+
 /// The owner of an artifact in the runner: root (read-only for the
 /// application, the default) or the runtime user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -313,6 +333,8 @@ pub struct Runner {
     pub setup: Vec<Spanned<String>>,
     /// `init = true`: the span of the setting, and tini becomes PID 1.
     pub init: Option<Span>,
+    /// Files from other images and checked downloads.
+    pub files: Vec<ExternalFile>,
     pub env: Vec<EnvVar>,
     pub expose: Vec<Spanned<u16>>,
     pub entrypoint: Option<Spanned<Command>>,

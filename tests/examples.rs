@@ -152,8 +152,9 @@ fn the_runner_copies_dependencies_from_stages_without_sources() {
                 let Instruction::Copy(copy) = &line.instruction else {
                     continue;
                 };
-                // The init binary never changes: it comes first of all.
-                if line.why.contains(&Reason::Init) {
+                // The init binary and pinned files never change: they come
+                // first of all.
+                if line.why.contains(&Reason::Init) || line.why.contains(&Reason::Files) {
                     continue;
                 }
                 if !line.why.contains(&Reason::Dependencies) {

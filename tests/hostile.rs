@@ -84,6 +84,24 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     ("package", r#"packages { build = [@] }"#),
     ("stop_signal", r#"run { stop_signal = @ }"#),
+    // Files from elsewhere: a URL after `https://example.com/`, paths
+    // after `/`, and an image reference as it is.
+    (
+        "file_url",
+        r#"run { files = [{ url = @, sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", to = "/usr/local/bin/tool" }] }"#,
+    ),
+    (
+        "file_to",
+        r#"run { files = [{ url = "https://example.com/tool", sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", to = @ }] }"#,
+    ),
+    (
+        "file_image",
+        r#"run { files = [{ image = @, from = "/bin/busybox", to = "/usr/local/bin/busybox" }] }"#,
+    ),
+    (
+        "file_from",
+        r#"run { files = [{ image = "busybox:1.36", from = @, to = "/usr/local/bin/busybox" }] }"#,
+    ),
     (
         "arg",
         r#"args = { VERSION = @ } build = ["make VERSION=$VERSION"]"#,
@@ -205,6 +223,9 @@ fn hostile_strings_never_change_the_instruction_structure() {
             | "runner_workdir" => "/plain",
             "stop_signal" => "SIGTERM",
             "base_ref" => "debian:bookworm-slim",
+            "file_url" => "https://example.com/tool",
+            "file_to" | "file_from" => "/plain",
+            "file_image" => "busybox:1.36",
             "artifact_mode" => "0755",
             "artifact_owner" => "runtime",
             _ => "plain",
@@ -223,8 +244,12 @@ fn hostile_strings_never_change_the_instruction_structure() {
                     | "eco_cache"
                     | "writable"
                     | "runner_workdir"
+                    | "file_to"
+                    | "file_from"
             ) {
                 format!("/{value}")
+            } else if *name == "file_url" {
+                format!("https://example.com/{value}")
             } else {
                 value.to_string()
             };
@@ -348,7 +373,11 @@ fn expected_values(field: &str, value: &str) -> Vec<serde_json::Value> {
             };
             vec![json!({"keyword": "COPY", "source": from})]
         }
-        "eco_output" => vec![json!({"keyword": "COPY", "source": plain})],
+        "eco_output" | "file_from" => vec![json!({"keyword": "COPY", "source": plain})],
+        "file_url" => vec![json!({"keyword": "ADD", "source": plain})],
+        "file_to" => {
+            vec![json!({"keyword": "ADD", "source": "https://example.com/tool", "dest": plain})]
+        }
         "rust_bin" => {
             vec![json!({"keyword": "COPY", "source": format!("/app/target/release/{plain}")})]
         }
@@ -392,17 +421,21 @@ fn escaped_dollar_stays_a_dollar_in_env_and_arg() {
 
 #[test]
 fn template_values_are_quoted_in_commands_and_exact_in_paths() {
-    let text = "use std.rust\nimage app = rust.service(bin: \"x /*\") {}\n";
+    let text = "use std.rust\nimage app = rust.service(bin: \"x /y\") {}\n";
     let dockerfile = compile_one(text).expect("compiles");
     assert!(
-        dockerfile.contains("rm -rf src target/release/\"x /*\" "),
+        dockerfile.contains("rm -rf src target/release/\"x /y\" "),
         "{dockerfile}"
     );
-    assert!(!dockerfile.contains("x /* "), "{dockerfile}");
+    assert!(!dockerfile.contains("x /y "), "{dockerfile}");
     assert!(
         dockerfile.contains(
-            r#"COPY --link --from=build ["/app/target/release/x /*", "/usr/local/bin/x /*"]"#
+            r#"COPY --link --from=build ["/app/target/release/x /y", "/usr/local/bin/x /y"]"#
         ),
         "{dockerfile}"
     );
+    // A wildcard would make COPY match files, not name one: refused.
+    let text = "use std.rust\nimage app = rust.service(bin: \"x /*\") {}\n";
+    let error = compile_one(text).expect_err("a pattern as a file name");
+    assert!(error.contains("E0015"), "{error}");
 }

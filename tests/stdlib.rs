@@ -82,3 +82,159 @@ fn every_stdlib_module_is_documented() {
         );
     }
 }
+
+/// The `FROM` lines of a spec's only image, in order.
+fn froms(spec: &str) -> Vec<String> {
+    let loader = MemoryLoader::new().with("t.imgspec", spec.to_string());
+    let c = compile_with(&loader, Path::new("t.imgspec"));
+    assert!(c.diagnostics.is_empty(), "{spec}\n{}", rendered(&c));
+    c.outputs[0]
+        .dockerfile
+        .lines()
+        .filter_map(|l| l.strip_prefix("FROM "))
+        // The image, after any `--platform=...` flag.
+        .filter_map(|l| l.split(' ').find(|w| !w.starts_with("--")))
+        .map(str::to_string)
+        .collect()
+}
+
+const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+#[test]
+fn bases_name_the_tags_upstream_publishes() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("debian", "debian.bookworm(slim: false)", "debian:bookworm"),
+        ("debian", "debian.trixie()", "debian:trixie-slim"),
+        (
+            "python",
+            "python.slim(release: \"trixie\")",
+            "python:3.12-slim-trixie",
+        ),
+        (
+            "python",
+            "python.slim(version: \"3.13\", slim: false)",
+            "python:3.13-bookworm",
+        ),
+        (
+            "python",
+            "python.alpine(version: \"3.12\", alpine: \"3.20\")",
+            "python:3.12-alpine3.20",
+        ),
+        ("python", "python.alpine()", "python:3.12-alpine"),
+        (
+            "node",
+            "node.slim(release: \"trixie\")",
+            "node:20-trixie-slim",
+        ),
+        (
+            "node",
+            "node.slim(version: \"22\", slim: false)",
+            "node:22-bookworm",
+        ),
+        (
+            "node",
+            "node.alpine(alpine: \"3.21\")",
+            "node:20-alpine3.21",
+        ),
+        (
+            "ruby",
+            "ruby.slim(release: \"trixie\")",
+            "ruby:3.3-slim-trixie",
+        ),
+        ("php", "php.cli(release: \"trixie\")", "php:8.3-cli-trixie"),
+        (
+            "php",
+            "php.apache(release: \"trixie\")",
+            "php:8.3-apache-trixie",
+        ),
+        (
+            "rust",
+            "rust.toolchain(release: \"trixie\")",
+            "rust:1.82-slim-trixie",
+        ),
+        (
+            "rust",
+            "rust.alpine(alpine: \"3.20\")",
+            "rust:1.82-alpine3.20",
+        ),
+        (
+            "go",
+            "go.toolchain(version: \"1.24\", release: \"trixie\")",
+            "golang:1.24-trixie",
+        ),
+        ("ubuntu", "ubuntu.jammy()", "ubuntu:22.04"),
+        (
+            "rhel",
+            "rhel.ubi_minimal()",
+            "registry.access.redhat.com/ubi9/ubi-minimal:9.5",
+        ),
+        (
+            "distroless",
+            "distroless.cc(debian: \"13\")",
+            "gcr.io/distroless/cc-debian13:nonroot",
+        ),
+    ];
+    for (module, call, reference) in cases {
+        let spec = format!(
+            "use std.{module}\nimage t {{\n  base = {call}\n  sources = [\"src/\"]\n  run {{\n    user = 10001\n  }}\n}}\n"
+        );
+        assert_eq!(
+            froms(&spec).last().map(String::as_str),
+            Some(*reference),
+            "{call}"
+        );
+        let open = call.strip_suffix(')').unwrap_or(call);
+        let comma = if open.ends_with('(') { "" } else { ", " };
+        let pinned = spec.replace(call, &format!("{open}{comma}digest: \"{DIGEST}\")"));
+        assert_eq!(
+            froms(&pinned).last().cloned(),
+            Some(format!("{reference}@{DIGEST}")),
+            "{call} with a digest"
+        );
+    }
+}
+
+#[test]
+fn templates_pin_their_internal_bases() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "web",
+            "web.static_site",
+            "nginxinc/nginx-unprivileged:1.27-alpine",
+        ),
+        ("java", "java.maven_service", "eclipse-temurin:21-jre"),
+        ("java", "java.gradle_service", "eclipse-temurin:21-jre"),
+        (
+            "rust",
+            "rust.service",
+            "gcr.io/distroless/cc-debian12:nonroot",
+        ),
+        (
+            "go",
+            "go.service",
+            "gcr.io/distroless/static-debian12:nonroot",
+        ),
+        (
+            "dotnet",
+            "dotnet.web",
+            "mcr.microsoft.com/dotnet/aspnet:8.0",
+        ),
+        ("php", "php.service", "php:8.3-cli-bookworm"),
+    ];
+    let other = DIGEST.replace("0123", "4567");
+    for (module, template, runner) in cases {
+        let spec = format!(
+            "use std.{module}\nimage t = {template}(digest: \"{DIGEST}\", runner_digest: \"{other}\") {{\n  sources = [\"src/\"]\n}}\n"
+        );
+        let froms = froms(&spec);
+        assert_eq!(
+            froms.last().cloned(),
+            Some(format!("{runner}@{other}")),
+            "{template}"
+        );
+        assert!(
+            froms.iter().any(|f| f.ends_with(&format!("@{DIGEST}"))),
+            "{template}: {froms:?}"
+        );
+    }
+}

@@ -51,7 +51,7 @@ codes! {
     Usage = "E0025", "the command line asks for something the specs do not have";
     SpecSkipped = "W0001", "repository mode found a spec it did not compile";
     RootUser = "E0101", "the runner would run as root without an explicit opt-out";
-    UnpinnedBase = "E0102", "a base image is untagged or tagged `latest`";
+    UnpinnedBase = "E0102", "a base image (or an image files are copied from) is untagged or tagged `latest`";
     InvalidPackage = "E0103", "a package name or version is not valid for the package manager";
     ForeignPackage = "E0104", "a package belongs to a different package manager than the base's";
     ShellForm = "E0105", "shell syntax is used where the runner has no shell";
@@ -80,6 +80,8 @@ codes! {
     ArtifactInCache = "E0133", "an artifact is taken from a path that a cache mount covers, so it is not in the layer";
     PackageInstallInSetup = "E0134", "a runner setup command installs packages instead of listing them";
     WritableReplaced = "E0135", "a writable directory is also where a root-owned copy lands, which takes it back";
+    UncheckedDownload = "E0140", "a remote file is downloaded without a checksum";
+    FrontendTooOld = "E0141", "the spec uses a Dockerfile feature its frontend version lacks, with no fallback";
     CrossNativeOutput = "E0150", "a build that cross-compiles gives the runner native dependencies built for the builder's platform";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";

@@ -8,7 +8,9 @@ use super::packages::{
     create_user, init_stage, install, writable_dirs, INIT_BINARY, INIT_PATH, INIT_STAGE,
 };
 use super::{Copy, Dockerfile, Healthcheck, Instruction, Line, Mount, Reason, Run, Stage};
-use crate::model::{Build, Command, Ecosystem, Image, Owner, Package, PackageManager, Probe, Step};
+use crate::model::{
+    Build, Command, Ecosystem, FileSource, Image, Owner, Package, PackageManager, Probe, Step,
+};
 use crate::source::Span;
 use crate::types::{format_duration, shell};
 
@@ -689,6 +691,7 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
         }
         out.push(Line::new(copy, Reason::Init, [span]));
     }
+    out.extend(external_files(&runner.files));
     let workdir = match &runner.workdir {
         Some(w) => w.value.trim_end_matches('/').to_string(),
         None => workdir_of(&image.build),
@@ -1014,6 +1017,35 @@ fn in_workdir(workdir: &str, path: &str) -> String {
         return format!("{}{trailing}", workdir.trim_end_matches('/'));
     }
     format!("{}/{path}{trailing}", workdir.trim_end_matches('/'))
+}
+
+/// `run { files }`, in the order written: a pinned image's path with
+/// `COPY --from=<reference>`, a download with `ADD --checksum`.
+fn external_files(files: &[crate::model::ExternalFile]) -> Vec<Line> {
+    files
+        .iter()
+        .map(|file| {
+            let instruction = match &file.source {
+                FileSource::Image { reference, path } => {
+                    let mut copy = copy_from(&reference.render(), path, &file.to);
+                    if let Instruction::Copy(c) = &mut copy {
+                        c.chmod.clone_from(&file.mode);
+                    }
+                    copy
+                }
+                // A download is written 0600 unless told otherwise: 0644
+                // lets the non-root runtime user read it.
+                FileSource::Url { url, checksum } => Instruction::Add(super::Add {
+                    url: url.clone(),
+                    checksum: checksum.clone(),
+                    dest: file.to.clone(),
+                    link: true,
+                    chmod: Some(file.mode.clone().unwrap_or_else(|| "0644".to_string())),
+                }),
+            };
+            Line::new(instruction, Reason::Files, [file.span])
+        })
+        .collect()
 }
 
 fn copy_from(stage: &str, source: &str, dest: &str) -> Instruction {

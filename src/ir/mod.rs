@@ -83,6 +83,7 @@ pub enum Reason {
     Writable,
     RunnerSetup,
     Init,
+    Files,
     Dependencies,
     Project,
     Artifacts,
@@ -116,6 +117,7 @@ impl Reason {
             Reason::Writable => "the directories the application writes, created owned by its user, so it needs no root at run time (rules 3 and 13)",
             Reason::RunnerSetup => "the runner's setup commands, run as root before USER, in the layer of the runtime packages (rules 3 and 6)",
             Reason::Init => "a pinned, static tini as PID 1, which reaps children and forwards signals (rule 4)",
+            Reason::Files => "a file from a pinned image or a download checked against its digest, instead of `curl | sh`; before the application's files, since it changes only with its pin (rules 1 and 4)",
             Reason::Dependencies => "dependencies from the stage that never sees the sources, in their own layer before the application: a source edit neither rebuilds nor re-ships them (rule 1)",
             Reason::Project => "the project installed as a package, in its own layer after the dependencies: a source edit re-ships only this and the application files (rule 1)",
             Reason::Artifacts => "the runner takes built results only, not the toolchain that made them (rule 2)",
@@ -173,6 +175,16 @@ pub struct Copy {
     pub chmod: Option<String>,
 }
 
+/// `ADD --checksum=... URL DEST`: a download BuildKit verifies.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Add {
+    pub url: String,
+    pub checksum: String,
+    pub dest: String,
+    pub link: bool,
+    pub chmod: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Healthcheck {
     pub command: Vec<String>,
@@ -188,6 +200,7 @@ pub enum Instruction {
     Run(Run),
     Workdir(String),
     Copy(Copy),
+    Add(Add),
     Arg(Vec<(String, String)>),
     /// `ARG NAME...` without defaults: BuildKit's automatic platform
     /// arguments, which a stage must declare to read.

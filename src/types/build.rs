@@ -261,7 +261,7 @@ fn owner(text: &str, span: Span, d: &mut Diagnostics) -> Option<Owner> {
 }
 
 /// Octal permissions, written with four digits: `"755"` is `0755`.
-fn mode(text: &str, span: Span, d: &mut Diagnostics) -> Option<String> {
+pub(super) fn mode(text: &str, span: Span, d: &mut Diagnostics) -> Option<String> {
     let octal = (3..=4).contains(&text.len()) && text.chars().all(|c| ('0'..='7').contains(&c));
     if !octal {
         d.push(

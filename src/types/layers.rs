@@ -12,7 +12,7 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
     // extra stage gives it its artifacts and nothing else.
     let builds =
         std::iter::once((&image.build, true)).chain(image.stages.iter().map(|s| (&s.build, false)));
-    let mut destinations: Vec<(String, &Artifact)> = Vec::new();
+    let mut destinations: Vec<(String, crate::source::Span)> = Vec::new();
     for (build, main) in builds {
         let workdir = workdir_of(build);
         let outputs: Vec<(String, &Ecosystem)> = build
@@ -49,23 +49,37 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
                     }
                     let to = artifact.to.clone().unwrap_or_else(|| from.clone());
                     let to = to.trim_end_matches('/').to_string();
-                    if let Some((_, first)) = destinations.iter().find(|(t, _)| *t == to) {
-                        d.push(
-                            Diagnostic::error(
-                                Code::ArtifactCollision,
-                                artifact.span,
-                                format!("two artifacts are copied to `{to}`"),
-                            )
-                            .label("this one would replace the other")
-                            .secondary(first.span, "first copied here")
-                            .help("give one of them another destination with `{ from = ..., to = ... }`"),
-                        );
-                    } else {
-                        destinations.push((to, artifact));
-                    }
+                    collision(&mut destinations, to, artifact.span, d);
                 }
             }
         }
+    }
+    // `run { files }` land in the same runner.
+    for file in &image.runner.files {
+        let to = file.to.trim_end_matches('/').to_string();
+        collision(&mut destinations, to, file.span, d);
+    }
+}
+
+fn collision(
+    destinations: &mut Vec<(String, crate::source::Span)>,
+    to: String,
+    span: crate::source::Span,
+    d: &mut Diagnostics,
+) {
+    if let Some((_, first)) = destinations.iter().find(|(t, _)| *t == to) {
+        d.push(
+            Diagnostic::error(
+                Code::ArtifactCollision,
+                span,
+                format!("two artifacts are copied to `{to}`"),
+            )
+            .label("this one would replace the other")
+            .secondary(*first, "first copied here")
+            .help("give one of them another destination with `{ from = ..., to = ... }`"),
+        );
+    } else {
+        destinations.push((to, span));
     }
 }
 

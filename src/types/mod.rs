@@ -7,6 +7,7 @@ mod base;
 mod build;
 mod cached;
 mod fields;
+mod files;
 mod layers;
 pub mod packages;
 mod prepare;
@@ -23,6 +24,8 @@ use base::{base, image_ref};
 use build::{artifact, ecosystem, package_sets, step};
 use fields::Fields;
 use runner::runner;
+
+pub use files::frontend_supports;
 
 /// The uid:gid given to the user the compiler creates when the runner's
 /// base has no non-root user of its own.

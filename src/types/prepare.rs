@@ -98,6 +98,27 @@ fn writable(runner: &Runner, d: &mut Diagnostics) {
 /// that lands on one of them gives it the owner of the copied files.
 fn replaced(image: &Image, d: &mut Diagnostics) {
     let key = |p: &str| p.trim_end_matches('/').to_string();
+    // Files from elsewhere are root's too.
+    for file in &image.runner.files {
+        let Some(path) = image
+            .runner
+            .writable
+            .iter()
+            .find(|w| key(&w.value) == key(&file.to))
+        else {
+            continue;
+        };
+        d.push(
+            Diagnostic::error(
+                Code::WritableReplaced,
+                path.span,
+                format!("`{}` is writable, but a file lands on it", path.value),
+            )
+            .label("created for the runtime user, then owned by root again")
+            .secondary(file.span, "copied here, owned by root")
+            .help("give the file a path inside the directory, e.g. its own name after the `/`"),
+        );
+    }
     let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
     for build in builds {
         let workdir = key(&build.workdir.value);

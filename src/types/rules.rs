@@ -130,15 +130,26 @@ fn build_rules(build: &Build, d: &mut Diagnostics) {
     }
 }
 
+/// Why a reference would move under the build: untagged or `latest`,
+/// without a digest.
+pub(super) fn unpinned(r: &ImageRef) -> Option<&'static str> {
+    if r.is_scratch() || r.digest.is_some() {
+        return None;
+    }
+    match r.tag.as_deref() {
+        None => Some("untagged"),
+        Some("latest") => Some("tagged `latest`"),
+        Some(_) => None,
+    }
+}
+
 fn pinned(base: &Base, d: &mut Diagnostics) {
     let r = &base.reference;
-    if !base.known || r.is_scratch() || r.digest.is_some() {
+    if !base.known {
         return;
     }
-    let problem = match r.tag.as_deref() {
-        None => "untagged",
-        Some("latest") => "tagged `latest`",
-        Some(_) => return,
+    let Some(problem) = unpinned(r) else {
+        return;
     };
     d.push(
         Diagnostic::error(Code::UnpinnedBase, base.span, format!("the base image `{}` is {problem}", r.render()))

@@ -81,6 +81,10 @@ pub(super) fn runner(
         .get("init")
         .and_then(|v| fields::boolean(v, d).map(|on| (on, v.span)))
         .and_then(|(on, span)| on.then_some(span));
+    let files = f
+        .get("files")
+        .map(|v| super::files::files(v, d))
+        .unwrap_or_default();
     f.finish(d);
 
     let base = base.unwrap_or_else(Base::unknown);
@@ -112,6 +116,7 @@ pub(super) fn runner(
         writable,
         setup,
         init,
+        files,
         env,
         expose,
         entrypoint,
