@@ -2168,3 +2168,91 @@ fn go_cross_arm64() {
         "[e2e go-cross] linux/arm64 image built without emulation; /out/hello is an AArch64 ELF"
     );
 }
+
+// ------------------------------------------------------------------ hostile values
+
+/// `tests/e2e/hostile/service.imgspec`: quotes, `$`, backslashes, spaces and
+/// `[` in COPY sources, the work directory, ENV and LABEL. BuildKit's lexer
+/// reads all of these in its own way; the built image must hold each value
+/// exactly as the spec wrote it, judged from the image itself.
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn hostile_values_arrive_as_written() {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let dir = out_root().join("hostile");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).expect("clean the copy");
+    }
+    copy_dir(&repo_root().join("tests/e2e/hostile"), &dir);
+    let c = compile_file_without_syntax(Path::new("tests/e2e/hostile/service.imgspec"));
+    assert!(!c.diagnostics.has_errors(), "{}", rendered(&c));
+    write(&dir.join("Dockerfile"), &c.outputs[0].dockerfile);
+    write(
+        &dir.join("Dockerfile.dockerignore"),
+        &c.outputs[0].dockerignore,
+    );
+    let tag = "imgspec-e2e/hostile";
+    let _images = Images::new(&[tag]);
+    let out = docker(&[
+        "build",
+        "--network=host",
+        "-t",
+        tag,
+        &dir.display().to_string(),
+    ]);
+    check(&out, "docker build (hostile values)");
+
+    let workdir = r#"/srv/it's "here" $HOME"#;
+    assert_eq!(inspect_image(tag, "{{.Config.WorkingDir}}"), workdir);
+    let env: Vec<String> =
+        serde_json::from_str(&inspect_image(tag, "{{json .Config.Env}}")).expect("env JSON");
+    for expected in [
+        r#"QUOTES=it's "quoted""#,
+        "LITERAL_DOLLAR=cost: $5 and $HOME",
+        r"BACKSLASH=back\slash, \n and \\ kept",
+        "SPACES=  padded  ",
+    ] {
+        assert!(
+            env.iter().any(|e| e == expected),
+            "{expected:?} not in {env:#?}"
+        );
+    }
+    let labels: Value =
+        serde_json::from_str(&inspect_image(tag, "{{json .Config.Labels}}")).expect("labels JSON");
+    assert_eq!(
+        labels["org.example.hostile"], r#"a'b"c $HOME \ end"#,
+        "{labels}"
+    );
+    // The files, at their exact names and with their contents.
+    let container = String::from_utf8_lossy(&docker(&["create", tag]).stdout)
+        .trim()
+        .to_string();
+    for (name, contents) in [
+        ("it's.txt", "one\n"),
+        ("dollar$HOME.txt", "two\n"),
+        ("sp ace.txt", "three\n"),
+        ("br[a]cket.txt", "four\n"),
+        ("dir 'q'/in.txt", "five\n"),
+    ] {
+        let target = dir.join("copied");
+        let _ = std::fs::remove_file(&target);
+        let copied = docker(&[
+            "cp",
+            &format!("{container}:{workdir}/{name}"),
+            &target.display().to_string(),
+        ]);
+        assert!(
+            copied.status.success(),
+            "{name} is not at {workdir}/{name} in the image: {}",
+            String::from_utf8_lossy(&copied.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&target).expect("copied"),
+            contents,
+            "{name}"
+        );
+    }
+    let _ = docker(&["rm", &container]);
+    eprintln!("[e2e hostile] WORKDIR, COPY sources, ENV and LABEL hold their values exactly");
+}
