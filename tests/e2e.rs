@@ -263,6 +263,36 @@ const RUST: Case = Case {
     live_probe: None,
 };
 
+const CARGO_WORKSPACE: Case = Case {
+    name: "cargo-workspace",
+    spec: "service.imgspec",
+    port: 18091,
+    greeting: "hello from cargo-workspace",
+    source_file: "crates/greeting/src/lib.rs",
+    source_copy: "COPY crates/greeting/src/ ./crates/greeting/src/",
+    runner_copy: "COPY --link --from=build /app/target/release/server /usr/local/bin/server",
+    // The dependency build against a stub in every member; the real build
+    // is the same `cargo build` without the stubs, after the sources' COPY.
+    install: "echo 'fn main() {}' > \"$crate/src/main.rs\"",
+    system_packages: false,
+    manifest: "crates/server/Cargo.toml",
+    edit_manifest: |text, nonce| format!("{text}# e2e manifest edit {nonce}\n"),
+    runner_smaller: true,
+    // Both members compiled from their real sources after the stubs.
+    cold_log_evidence: &[
+        "Compiling greeting v0.1.0 (/app/crates/greeting)",
+        "Compiling server v0.1.0 (/app/crates/server)",
+    ],
+    runner_probe: None,
+    identity: Identity::Answer,
+    page_evidence: &[],
+    base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &[],
+    dockerfile_absent: &[],
+    live_probe: None,
+};
+
 const STATIC: Case = Case {
     name: "static",
     spec: "service.imgspec",
@@ -806,6 +836,12 @@ fn go() {
 #[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
 fn rust() {
     run_case(&RUST);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn cargo_workspace() {
+    run_case(&CARGO_WORKSPACE);
 }
 
 #[test]

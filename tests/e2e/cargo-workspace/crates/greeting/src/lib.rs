@@ -1,0 +1,3 @@
+//! The greeting, in a library member of the workspace.
+
+pub const GREETING: &str = "hello from cargo-workspace";
