@@ -220,6 +220,13 @@ fn templates_pin_their_internal_bases() {
             "mcr.microsoft.com/dotnet/aspnet:8.0",
         ),
         ("php", "php.service", "php:8.3-cli-bookworm"),
+        ("php", "php.fpm_service", "php:8.3-fpm-bookworm"),
+        ("java", "java.tomcat_war", "tomcat:10.1-jre21"),
+        (
+            "java",
+            "java.maven_distroless",
+            "gcr.io/distroless/java21-debian12:nonroot",
+        ),
     ];
     let other = DIGEST.replace("0123", "4567");
     for (module, template, runner) in cases {
