@@ -221,6 +221,7 @@ fn templates_pin_their_internal_bases() {
         ),
         ("php", "php.service", "php:8.3-cli-bookworm"),
         ("php", "php.fpm_service", "php:8.3-fpm-bookworm"),
+        ("php", "php.apache_service", "php:8.3-apache-bookworm"),
         ("java", "java.tomcat_war", "tomcat:10.1-jre21"),
         (
             "java",
