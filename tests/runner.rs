@@ -417,3 +417,24 @@ fn a_pattern_artifact_goes_into_a_directory() {
     );
     assert!(codes_of(&spec("{ from = \"out/*.so\", to = \"/usr/lib/app/\" }")).is_empty());
 }
+
+/// An argument an ecosystem's install names is declared in the stage
+/// that installs the dependencies, before the install.
+#[test]
+fn build_arguments_reach_the_dependency_install() {
+    let text = "use std.python\nimage app {\n  base = python.slim()\n  deps = [python.pip() { install += [\"/opt/venv/bin/pip install --index-url $INDEX_URL private-lib\"] }]\n  sources = [\"src/\"]\n  args = { INDEX_URL = \"https://pypi.example.com/simple/\" }\n  run { cmd = [\"python\", \"-m\", \"app\"] }\n}\n";
+    let dockerfile = compile(text).expect("compiles");
+    let deps = &stages(&dockerfile)[0];
+    assert_eq!(deps.0, "deps", "{dockerfile}");
+    let arg = deps
+        .1
+        .iter()
+        .position(|(k, _)| k == "ARG")
+        .expect("ARG in deps");
+    let install = deps
+        .1
+        .iter()
+        .position(|(k, v)| k == "RUN" && v.contains("$INDEX_URL"))
+        .expect("the install");
+    assert!(arg < install, "{dockerfile}");
+}

@@ -136,7 +136,41 @@ fn build_stages(
         dependencies: Vec::new(),
         projects: Vec::new(),
     };
-    let setup = setup_lines(build, &workdir);
+    let mut setup = setup_lines(build, &workdir);
+    // Build arguments an ecosystem's commands name (a private index's URL,
+    // a version) are declared where the dependencies are installed too:
+    // an ARG is scoped to its stage.
+    let install_texts = build
+        .deps
+        .iter()
+        .flat_map(|e| e.setup.iter().chain(&e.install).chain(&e.production))
+        .map(|c| c.value.as_str())
+        .collect::<Vec<_>>();
+    let named: Vec<&crate::model::EnvVar> = args
+        .iter()
+        .filter(|a| {
+            install_texts
+                .iter()
+                .any(|text| names_variable(text, &a.name))
+        })
+        .collect();
+    if !named.is_empty() {
+        let declare = Line::new(
+            Instruction::Arg(
+                named
+                    .iter()
+                    .map(|a| (a.name.clone(), a.value.clone()))
+                    .collect(),
+            ),
+            Reason::Args,
+            named.iter().map(|a| a.span),
+        );
+        let at = setup
+            .iter()
+            .position(|l| l.why.contains(&Reason::Setup))
+            .unwrap_or(setup.len());
+        setup.insert(at, declare);
+    }
     let from_base = build.base.reference.render();
     let shell = build.base.shell.path().map(str::to_string);
     let stage = |name: String, from: String, lines: Vec<Line>| {
