@@ -1140,8 +1140,14 @@ fn step(case: &Case, what: &str) {
 /// Copies `tests/e2e/<case>/` to `target/e2e/<case>/` and writes the compiled
 /// Dockerfile and `Dockerfile.dockerignore` into the copy.
 fn prepare(case: &Case) -> (PathBuf, Compiled) {
-    let src = repo_root().join("tests").join("e2e").join(case.name);
-    let dir = out_root().join(case.name);
+    prepare_project(case.name, case.spec, case.name)
+}
+
+/// Copies `tests/e2e/<project>/` to `target/e2e/<copy>/` and writes the
+/// Dockerfile compiled from its `spec` there.
+fn prepare_project(project: &str, spec: &str, copy: &str) -> (PathBuf, Compiled) {
+    let src = repo_root().join("tests").join("e2e").join(project);
+    let dir = out_root().join(copy);
     if dir.exists() {
         std::fs::remove_dir_all(&dir)
             .unwrap_or_else(|e| panic!("cannot remove {}: {e}", dir.display()));
@@ -1150,30 +1156,24 @@ fn prepare(case: &Case) -> (PathBuf, Compiled) {
 
     // Relative (tests run in the package root), as the CLI would be given
     // it: the path is quoted in the Dockerfile's header comment.
-    let spec = Path::new("tests")
-        .join("e2e")
-        .join(case.name)
-        .join(case.spec);
+    let spec = Path::new("tests").join("e2e").join(project).join(spec);
     let c = compile_file_without_syntax(&spec);
     assert!(
         !c.diagnostics.has_errors(),
-        "{}: {} does not compile:\n{}",
-        case.name,
+        "{copy}: {} does not compile:\n{}",
         spec.display(),
         rendered(&c)
     );
     assert_eq!(
         c.outputs.len(),
         1,
-        "{}: expected one image in {}",
-        case.name,
+        "{copy}: expected one image in {}",
         spec.display()
     );
     let output = &c.outputs[0];
     assert!(
         !output.dockerfile.contains("# syntax="),
-        "{}: compiled without a frontend, yet the Dockerfile has a `# syntax=` line",
-        case.name
+        "{copy}: compiled without a frontend, yet the Dockerfile has a `# syntax=` line"
     );
     write(&dir.join("Dockerfile"), &output.dockerfile);
     write(&dir.join("Dockerfile.dockerignore"), &output.dockerignore);
@@ -1964,6 +1964,14 @@ fn image_size(tag: &str) -> u64 {
 /// A container, removed when dropped (also when a check fails).
 struct Container(String);
 
+/// A container made from `tag` and never started: its files can be copied
+/// out, whatever the image's platform.
+fn created(tag: &str) -> Container {
+    let out = docker(&["create", tag]);
+    check(&out, &format!("docker create {tag}"));
+    Container(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 impl Container {
     fn inspect(&self, format: &str) -> String {
         let out = docker(&["inspect", "-f", format, &self.0]);
@@ -2146,15 +2154,7 @@ fn tail(text: &str, lines: usize) -> String {
 fn go_cross_arm64() {
     let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
     require_engine();
-    let dir = out_root().join("go-cross");
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).expect("clean the copy");
-    }
-    copy_dir(&repo_root().join("tests/e2e/go"), &dir);
-    let spec = Path::new("tests/e2e/go/cross.imgspec");
-    let c = compile_file_without_syntax(spec);
-    assert!(!c.diagnostics.has_errors(), "{}", rendered(&c));
-    let output = &c.outputs[0];
+    let (dir, output) = prepare_project("go", "cross.imgspec", "go-cross");
     assert!(
         output
             .dockerfile
@@ -2162,8 +2162,6 @@ fn go_cross_arm64() {
         "{}",
         output.dockerfile
     );
-    write(&dir.join("Dockerfile"), &output.dockerfile);
-    write(&dir.join("Dockerfile.dockerignore"), &output.dockerignore);
     let tag = "imgspec-e2e/go-cross-arm64";
     let _images = Images::new(&[tag]);
     let out = docker(&[
@@ -2181,16 +2179,13 @@ fn go_cross_arm64() {
         "linux/arm64"
     );
     // The binary itself: a 64-bit little-endian ELF for AArch64 (machine 183).
-    let container = String::from_utf8_lossy(&docker(&["create", tag]).stdout)
-        .trim()
-        .to_string();
+    let container = created(tag);
     let binary = dir.join("hello-arm64");
     let copied = docker(&[
         "cp",
-        &format!("{container}:/out/hello"),
+        &format!("{}:/out/hello", container.0),
         &binary.display().to_string(),
     ]);
-    let _ = docker(&["rm", &container]);
     check(&copied, "docker cp /out/hello");
     let bytes = std::fs::read(&binary).expect("the copied binary");
     assert_eq!(&bytes[..4], b"\x7fELF", "not an ELF file");
@@ -2216,18 +2211,7 @@ fn go_cross_arm64() {
 fn hostile_values_arrive_as_written() {
     let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
     require_engine();
-    let dir = out_root().join("hostile");
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).expect("clean the copy");
-    }
-    copy_dir(&repo_root().join("tests/e2e/hostile"), &dir);
-    let c = compile_file_without_syntax(Path::new("tests/e2e/hostile/service.imgspec"));
-    assert!(!c.diagnostics.has_errors(), "{}", rendered(&c));
-    write(&dir.join("Dockerfile"), &c.outputs[0].dockerfile);
-    write(
-        &dir.join("Dockerfile.dockerignore"),
-        &c.outputs[0].dockerignore,
-    );
+    let (dir, _) = prepare_project("hostile", "service.imgspec", "hostile");
     let tag = "imgspec-e2e/hostile";
     let _images = Images::new(&[tag]);
     let out = docker(&[
@@ -2261,9 +2245,7 @@ fn hostile_values_arrive_as_written() {
         "{labels}"
     );
     // The files, at their exact names and with their contents.
-    let container = String::from_utf8_lossy(&docker(&["create", tag]).stdout)
-        .trim()
-        .to_string();
+    let container = created(tag);
     for (name, contents) in [
         ("it's.txt", "one\n"),
         ("dollar$HOME.txt", "two\n"),
@@ -2275,7 +2257,7 @@ fn hostile_values_arrive_as_written() {
         let _ = std::fs::remove_file(&target);
         let copied = docker(&[
             "cp",
-            &format!("{container}:{workdir}/{name}"),
+            &format!("{}:{workdir}/{name}", container.0),
             &target.display().to_string(),
         ]);
         assert!(
@@ -2289,6 +2271,5 @@ fn hostile_values_arrive_as_written() {
             "{name}"
         );
     }
-    let _ = docker(&["rm", &container]);
     eprintln!("[e2e hostile] WORKDIR, COPY sources, ENV and LABEL hold their values exactly");
 }
