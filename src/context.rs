@@ -13,7 +13,7 @@ use std::path::Path;
 use globset::{GlobBuilder, GlobMatcher};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{Dockerfile, Instruction, Mount};
+use crate::ir::{manifest_entries, Dockerfile, Instruction, Mount};
 use crate::loader::{ContextEntry, Loader};
 use crate::model::Image;
 use crate::source::Span;
@@ -124,16 +124,10 @@ fn names(image: &Image) -> HashMap<String, Span> {
                 .entry(source.value.trim_start_matches("./").to_string())
                 .or_insert(source.span);
         }
-        for eco in &build.deps {
-            for manifest in &eco.manifests {
-                let path = match &eco.dir {
-                    Some(dir) => format!("{}/{}", dir.trim_matches('/'), manifest.value),
-                    None => manifest.value.clone(),
-                };
-                named
-                    .entry(path.trim_start_matches("./").to_string())
-                    .or_insert(manifest.span);
-            }
+        for (path, span) in build.deps.iter().flat_map(manifest_entries) {
+            named
+                .entry(path.trim_start_matches("./").to_string())
+                .or_insert(span);
         }
     }
     named

@@ -537,7 +537,7 @@ fn manifest_paths(eco: &Ecosystem) -> Vec<String> {
 }
 
 /// The manifests as context paths, each with the span that names it.
-fn manifest_entries(eco: &Ecosystem) -> Vec<(String, Span)> {
+pub fn manifest_entries(eco: &Ecosystem) -> Vec<(String, Span)> {
     manifest_paths(eco)
         .into_iter()
         .zip(eco.manifests.iter().map(|m| m.span))

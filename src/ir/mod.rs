@@ -5,7 +5,8 @@ mod lower;
 mod packages;
 
 pub use lower::{
-    absolute_in, lower, output_path, reserved_stage_name, whole_workdir, workdir_of, WholeWorkdir,
+    absolute_in, lower, manifest_entries, output_path, reserved_stage_name, whole_workdir,
+    workdir_of, WholeWorkdir,
 };
 pub use packages::{INIT_PATH, INIT_STAGE};
 

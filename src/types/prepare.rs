@@ -6,6 +6,7 @@
 
 use super::rules::{absolute, command_text, copy_operand};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::ir::{absolute_in, workdir_of};
 use crate::model::*;
 
 pub fn check(image: &Image, d: &mut Diagnostics) {
@@ -121,21 +122,21 @@ fn replaced(image: &Image, d: &mut Diagnostics) {
     }
     let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
     for build in builds {
-        let workdir = key(&build.workdir.value);
+        let workdir = workdir_of(build);
         let landing: Vec<(String, crate::source::Span)> = match &build.artifacts {
             Some(artifacts) => artifacts
                 .iter()
                 .filter(|a| a.owner == Owner::Root)
                 .map(|a| {
                     let to = a.to.clone().unwrap_or_else(|| a.from.clone());
-                    (in_workdir(&workdir, &to), a.span)
+                    (absolute_in(&workdir, &to), a.span)
                 })
                 .collect(),
             // The work directory arrives whole, with the sources in it.
             None => build
                 .sources
                 .iter()
-                .map(|s| (in_workdir(&workdir, &s.value), s.span))
+                .map(|s| (absolute_in(&workdir, &s.value), s.span))
                 .collect(),
         };
         for path in &image.runner.writable {
@@ -158,14 +159,6 @@ fn replaced(image: &Image, d: &mut Diagnostics) {
             );
         }
     }
-}
-
-fn in_workdir(workdir: &str, path: &str) -> String {
-    let path = path.trim_end_matches('/');
-    if path.starts_with('/') {
-        return path.to_string();
-    }
-    format!("{workdir}/{}", path.trim_start_matches("./"))
 }
 
 /// Directories the whole system shares: `install -d -o` would hand them
