@@ -73,3 +73,21 @@ fn a_missing_lock_file_is_reported_at_the_ecosystem() {
     assert_eq!(codes(&c), ["E0122"], "{}", rendered(&c));
     assert!(rendered(&c).contains("`poetry.lock`"), "{}", rendered(&c));
 }
+
+/// The check never looks through a symlink, which might lead out of the
+/// project: whether a path behind one exists is left to the build, and
+/// nothing outside is probed (so no diagnostic can tell what is there).
+#[test]
+fn paths_behind_a_symlink_are_not_looked_up() {
+    let spec = "use std.debian\nimage app {\n  base = debian.bookworm()\n  sources = [\"src/\", \"shared/missing.txt\"]\n  run { cmd = [\"/app/src/run\"] }\n}\n";
+    let dir = workspace(
+        "context/symlink",
+        &[("app.imgspec", spec), ("src/run", "#!/bin/sh\n")],
+    );
+    std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
+    let outside = workspace("context/symlink-outside", &[("present.txt", "x\n")]);
+    let _ = std::fs::remove_file(dir.join("shared"));
+    std::os::unix::fs::symlink(&outside, dir.join("shared")).expect("symlink");
+    let c = compile_file(&dir.join("app.imgspec"));
+    assert!(codes(&c).is_empty(), "{}", rendered(&c));
+}

@@ -56,6 +56,15 @@ fn context_matches(base: &Path, pattern: &str) -> Option<Vec<PathBuf>> {
     }
     let mut current: Vec<PathBuf> = vec![base.to_path_buf()];
     for part in parts {
+        // Only real directories are entered: a symlink might lead out of
+        // the project, and nothing outside it is ever looked at. Where one
+        // stands in the way, whether the path exists is left unknown.
+        if current
+            .iter()
+            .any(|dir| std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_symlink()))
+        {
+            return None;
+        }
         let mut next = Vec::new();
         if part.contains(['*', '?']) {
             let glob = component_matcher(part)?;
