@@ -10,6 +10,8 @@
 #   start     (default) install what is missing, start dockerd if it is not answering,
 #             create the local images that are missing or out of date, write $PREFIX/env.sh.
 #             Safe to run again: when everything is up it only checks and returns.
+#   image NAME...  as start, but make only the named stand-ins (recipe names: python,
+#             node, golang, rust, distroless, distroless_cc, nginx) besides the debian base.
 #   stop      stop the dockerd this script started (by its pidfile).
 #   status    print client/server versions, or say that the engine is down (exit 1).
 #   selftest  start, then build and run a small 2-stage Dockerfile (cache mount, heredoc
@@ -437,16 +439,26 @@ CMD ["python3"]
 EOF
 }
 
-# node:18-bookworm-slim - Debian's nodejs 18 and npm, user node (1000:1000).
+# node:18-bookworm-slim - Debian's nodejs 18 and npm, user node (1000:1000), and, as in
+# the official images, Yarn classic on the PATH and corepack installed but not enabled
+# (no yarn or pnpm shims of its own). Both come from the npm registry; ca-certificates
+# first, so that npm trusts the engine's added CA.
 recipe_node() {
   cat >"$1/Dockerfile" <<'EOF'
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm \
+ && apt-get install -y --no-install-recommends ca-certificates nodejs npm \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 1000 node \
  && useradd --uid 1000 --gid node --shell /bin/bash --create-home --home-dir /home/node node \
- && for b in node npm npx; do ln -s "/usr/bin/$b" "/usr/local/bin/$b"; done
+ && for b in node npm npx; do ln -s "/usr/bin/$b" "/usr/local/bin/$b"; done \
+ && npm install -g --no-audit --no-fund corepack@0.29.4 \
+ && rm -f /usr/local/bin/pnpm /usr/local/bin/pnpx /usr/local/bin/yarn /usr/local/bin/yarnpkg \
+ && npm install -g --no-audit --no-fund --prefix /opt/yarn-v1.22.22 yarn@1.22.22 \
+ && ln -s /opt/yarn-v1.22.22/bin/yarn /usr/local/bin/yarn \
+ && ln -s /opt/yarn-v1.22.22/bin/yarnpkg /usr/local/bin/yarnpkg \
+ && rm -rf /root/.npm \
+ && yarn --version && corepack --version
 CMD ["node"]
 EOF
 }
@@ -606,16 +618,30 @@ CMD ["nginx", "-g", "daemon off;"]
 EOF
 }
 
+# Each stand-in: its recipe's name and the tag it makes.
+STANDINS=(
+  "python        python:3.11-slim-bookworm"
+  "node          node:18-bookworm-slim"
+  "golang        golang:1.19-bookworm"
+  "rust          rust:1.63-slim-bookworm"
+  "distroless    gcr.io/distroless/static-debian12:nonroot"
+  "distroless_cc gcr.io/distroless/cc-debian12:nonroot"
+  "nginx         nginx-unprivileged:bookworm"
+)
+
+# Make the debian base, then every stand-in, or only those named (by recipe name).
 make_images() {
   mkdir -p "$RECIPES"
   ensure_debian
-  ensure_standin python        python:3.11-slim-bookworm
-  ensure_standin node          node:18-bookworm-slim
-  ensure_standin golang        golang:1.19-bookworm
-  ensure_standin rust          rust:1.63-slim-bookworm
-  ensure_standin distroless    gcr.io/distroless/static-debian12:nonroot
-  ensure_standin distroless_cc gcr.io/distroless/cc-debian12:nonroot
-  ensure_standin nginx         nginx-unprivileged:bookworm
+  local entry name tag want
+  for entry in "${STANDINS[@]}"; do
+    read -r name tag <<<"$entry"
+    if [ $# -gt 0 ]; then
+      for want in "$@"; do [ "$want" = "$name" ] && ensure_standin "$name" "$tag"; done
+    else
+      ensure_standin "$name" "$tag"
+    fi
+  done
 }
 
 # ---------------------------------------------------------------------------- selftest
@@ -727,17 +753,17 @@ start() {
   command -v apt-get >/dev/null || die "needs a Debian host (apt-get)"
   install_engine
   start_dockerd
-  make_images
+  make_images "$@"
   log "ready: . $PREFIX/env.sh"
 }
 
 main() {
   local cmd=${1:-start}
   case "$cmd" in
-    start | selftest | stop) ;;
+    start | selftest | stop | image) ;;
     status) status; return ;;
     -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; return 0 ;;
-    *) echo "usage: $0 [start|stop|status|selftest]" >&2; exit 2 ;;
+    *) echo "usage: $0 [start|stop|status|selftest|image NAME...]" >&2; exit 2 ;;
   esac
   [ "$(id -u)" = 0 ] || die "must run as root"
   mkdir -p "$PREFIX" "$LOGS"
@@ -748,6 +774,10 @@ main() {
     start) start ;;
     selftest) start; selftest ;;
     stop) stop_dockerd ;;
+    image)
+      shift
+      [ $# -gt 0 ] || die "image: name at least one recipe (${STANDINS[*]%% *})"
+      start "$@" ;;
   esac
 }
 
