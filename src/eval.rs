@@ -770,10 +770,34 @@ impl<'p, 'd> Evaluator<'p, 'd> {
                     a.extend(b);
                     Val::List(a)
                 }
+                // A field that takes one string or a list of them (commands,
+                // outputs) set to one string: appending makes it a list.
+                (Val::Str(a), Val::List(b), FieldOp::Append) => {
+                    let first = V {
+                        val: Val::Str(a),
+                        span: existing.value.span,
+                    };
+                    Val::List(std::iter::once(first).chain(b).collect())
+                }
                 (old, new, FieldOp::Append) => {
                     let old_v = V {
                         val: old,
                         span: existing.value.span,
+                    };
+                    let new_v = V {
+                        val: new,
+                        span: field.value.span,
+                    };
+                    let (label, help) = if matches!(new_v.val, Val::List(_)) {
+                        (
+                            format!("`+=` appends to a list, but this is {}", describe(&old_v)),
+                            "use `=` to replace the value",
+                        )
+                    } else {
+                        (
+                            format!("`+=` appends a list, found {}", describe(&new_v)),
+                            "write the added value in brackets: `+= [...]`",
+                        )
                     };
                     self.diagnostics.push(
                         Diagnostic::error(
@@ -781,18 +805,12 @@ impl<'p, 'd> Evaluator<'p, 'd> {
                             field.key.span,
                             format!("cannot append to `{}`", field.key.name),
                         )
-                        .label(format!(
-                            "`+=` needs a list here, found {}",
-                            describe(&V {
-                                val: new.clone(),
-                                span: field.value.span
-                            })
-                        ))
+                        .label(label)
                         .secondary(
                             existing.key.span,
                             format!("the template sets it to {}", describe(&old_v)),
                         )
-                        .help("use `=` to replace the value"),
+                        .help(help),
                     );
                     old_v.val
                 }

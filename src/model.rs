@@ -184,6 +184,9 @@ pub struct Ecosystem {
     pub finish: Vec<Spanned<String>>,
     /// Cache directories mounted during install and build steps.
     pub cache: Vec<Spanned<String>>,
+    /// The tool's cache is not safe for two writers at once: its mounts
+    /// are locked, so parallel stages take turns.
+    pub cache_locked: bool,
     /// Commands that install the production dependencies alone, in a
     /// stage of their own beside the full install; the runner takes the
     /// output from there.

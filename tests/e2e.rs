@@ -583,6 +583,156 @@ echo probe-ok"#,
     live_probe: None,
 };
 
+const YARN: Case = Case {
+    name: "yarn",
+    spec: "service.imgspec",
+    port: 18094,
+    greeting: "hello from yarn",
+    source_file: "src/server.ts",
+    source_copy: "COPY src/ ./src/",
+    runner_copy: "COPY --link --from=build /app/dist/ /app/dist/",
+    install: "yarn install --frozen-lockfile",
+    system_packages: false,
+    manifest: "package.json",
+    edit_manifest: |text, nonce| {
+        let key = "\"description\": \"";
+        assert!(text.contains(key), "package.json has no description");
+        text.replacen(key, &format!("{key}(e2e manifest edit {nonce}) "), 1)
+    },
+    // The build stage holds the dev dependencies typescript and @types/node.
+    runner_smaller: true,
+    cold_log_evidence: &[
+        "yarn install v1.22.22",
+        "[2/4] Fetching packages...",
+        "$ tsc",
+    ],
+    // The compiled service and its production dependency are there; the dev
+    // dependencies (the TypeScript compiler and types) and Yarn's cache are not.
+    runner_probe: Some(
+        r#"set -ex
+cd /app
+test -f dist/server.js
+test -f node_modules/bytes/package.json
+for m in typescript @types/node undici-types .bin/tsc; do
+  if [ -e "node_modules/$m" ]; then echo "dev dependency $m is in the runner"; exit 1; fi
+done
+if [ -n "$(ls -A /usr/local/share/.cache/yarn 2>/dev/null)" ]; then echo "Yarn's cache is in the runner"; exit 1; fi
+echo probe-ok"#,
+    ),
+    identity: Identity::Answer,
+    page_evidence: &[],
+    base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &["yarn install --production --frozen-lockfile --non-interactive"],
+    dockerfile_absent: &[],
+    live_probe: None,
+};
+
+const YARN_BERRY: Case = Case {
+    name: "yarn-berry",
+    spec: "service.imgspec",
+    port: 18095,
+    greeting: "hello from yarn-berry",
+    // The greeting lives in the workspace package, not in the app.
+    source_file: "packages/greeting/src/index.js",
+    source_copy: "COPY --link packages/greeting/src/ /app/packages/greeting/src/",
+    runner_copy: "COPY --link packages/greeting/src/ /app/packages/greeting/src/",
+    install: "yarn workspaces focus --all --production",
+    system_packages: false,
+    manifest: "packages/greeting/package.json",
+    edit_manifest: |text, nonce| {
+        let key = "\"version\": \"1.0.0\",";
+        assert!(text.contains(key), "package.json has no version");
+        text.replacen(
+            key,
+            &format!("{key}\n  \"description\": \"e2e manifest edit {nonce}\","),
+            1,
+        )
+    },
+    runner_smaller: false,
+    // corepack fetched Yarn 4 itself, and Yarn linked the focused workspaces.
+    cold_log_evidence: &["Yarn 4.18.1", "3 packages were added to the project"],
+    // The workspace package is linked, the patched `ms` and the package's
+    // dependency are installed at the root, the dev dependency is not, and
+    // neither Yarn's cache nor corepack's download reached the image.
+    runner_probe: Some(
+        r#"set -ex
+cd /app
+test -L node_modules/@e2e/greeting
+test "$(readlink -f node_modules/@e2e/greeting)" = /app/packages/greeting
+test -f node_modules/bytes/package.json
+grep -q "patchedBy = 'imgspec-e2e'" node_modules/ms/index.js
+if [ -e node_modules/prettier ]; then echo "dev dependency prettier is in the runner"; exit 1; fi
+if [ -n "$(find / -xdev \( -name '*.zip' -path '*yarn*' -o -path '*corepack/v1*' \) -print -quit 2>/dev/null)" ]; then echo "a Yarn cache or corepack download is in the runner"; exit 1; fi
+echo probe-ok"#,
+    ),
+    identity: Identity::Answer,
+    page_evidence: &["ms=1m", "size=2KB", "patched=imgspec-e2e"],
+    // Yarn 4 comes from the npm registry (the only one the engine reaches),
+    // not from repo.yarnpkg.com, where corepack looks by default.
+    base_env: Some((
+        "node:18-bookworm-slim",
+        &[("COREPACK_NPM_REGISTRY", "https://registry.npmjs.org")],
+    )),
+    build_arg: None,
+    dockerfile_evidence: &[
+        "npm install --global --no-audit --no-fund corepack@",
+        "COPY .yarn/patches/ ./.yarn/patches/",
+    ],
+    dockerfile_absent: &[],
+    live_probe: None,
+};
+
+const PNPM: Case = Case {
+    name: "pnpm",
+    spec: "service.imgspec",
+    port: 18096,
+    greeting: "hello from pnpm",
+    // The greeting lives in the workspace package, not in the app.
+    source_file: "packages/greeting/src/index.js",
+    source_copy: "COPY --link packages/greeting/src/ /app/packages/greeting/src/",
+    runner_copy: "COPY --link packages/greeting/src/ /app/packages/greeting/src/",
+    install: "pnpm install --prod --frozen-lockfile",
+    system_packages: false,
+    manifest: "packages/greeting/package.json",
+    edit_manifest: |text, nonce| {
+        let key = "\"version\": \"1.0.0\",";
+        assert!(text.contains(key), "package.json has no version");
+        text.replacen(
+            key,
+            &format!("{key}\n  \"description\": \"e2e manifest edit {nonce}\","),
+            1,
+        )
+    },
+    runner_smaller: false,
+    // corepack fetched the pinned pnpm, which installed from the lock file.
+    cold_log_evidence: &["using pnpm v10.34.8"],
+    // Each member's node_modules links into the root's .pnpm, the workspace
+    // package is linked, the dev dependency is not installed, and neither
+    // the store nor corepack's download reached the image.
+    runner_probe: Some(
+        r#"set -ex
+cd /app
+test -L apps/api/node_modules/@e2e/greeting
+test "$(readlink -f apps/api/node_modules/@e2e/greeting)" = /app/packages/greeting
+test "$(readlink -f apps/api/node_modules/ms)" = /app/node_modules/.pnpm/ms@2.1.3/node_modules/ms
+test -f packages/greeting/node_modules/bytes/package.json
+if [ -e apps/api/node_modules/prettier ] || [ -n "$(find node_modules/.pnpm -maxdepth 1 -name 'prettier@*' -print -quit)" ]; then echo "dev dependency prettier is in the runner"; exit 1; fi
+if [ -e /pnpm/store ] || [ -e /root/.cache/node/corepack ]; then echo "the store or corepack's cache is in the runner"; exit 1; fi
+echo probe-ok"#,
+    ),
+    identity: Identity::Answer,
+    page_evidence: &["ms=1m", "size=2KB"],
+    base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &[
+        "npm install --global --no-audit --no-fund corepack@",
+        "COPY --link --from=prod-deps /app/apps/api/node_modules /app/apps/api/node_modules",
+    ],
+    dockerfile_absent: &[],
+    live_probe: None,
+};
+
 const RUNNER: Case = Case {
     name: "runner",
     spec: "service.imgspec",
@@ -878,6 +1028,24 @@ fn pip_large() {
 #[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
 fn npm_workspace() {
     run_case(&NPM_WORKSPACE);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn yarn_berry() {
+    run_case(&YARN_BERRY);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn yarn() {
+    run_case(&YARN);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn pnpm() {
+    run_case(&PNPM);
 }
 
 #[test]

@@ -549,7 +549,7 @@ fn ecosystem_caches(eco: &Ecosystem) -> Vec<Mount> {
         .iter()
         .map(|c| Mount::Cache {
             target: c.value.clone(),
-            locked: false,
+            locked: eco.cache_locked,
         })
         .collect()
 }

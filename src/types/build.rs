@@ -62,10 +62,18 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .require("install", "\"pip install -r requirements.txt\"", d)
         .map(|v| shell_commands(v, d))
         .unwrap_or_default();
-    let cache = f
+    // An entry that renders empty is left out, as with commands.
+    let cache: Vec<Spanned<String>> = f
         .get("cache")
         .map(|v| spanned_strings(v, d))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| !c.value.trim().is_empty())
+        .collect();
+    let cache_locked = f
+        .get("cache_locked")
+        .and_then(|v| fields::boolean(v, d))
+        .unwrap_or(false);
     let bind = f
         .get("bind")
         .and_then(|v| fields::boolean(v, d))
@@ -128,6 +136,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         manifests,
         install,
         bind,
+        cache_locked,
         setup,
         finish,
         cache,

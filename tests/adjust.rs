@@ -1,0 +1,50 @@
+//! Adjusting a stdlib ecosystem where it is used (`eco() { field += [...] }`):
+//! appending to a field the ecosystem sets to one string makes a list, and
+//! a misuse says what to write.
+
+mod common;
+
+use common::{codes, compile_file, rendered, workspace};
+
+fn project(name: &str, spec: &str) -> std::path::PathBuf {
+    let dir = workspace(
+        &format!("adjust/{name}"),
+        &[
+            ("app.imgspec", spec),
+            ("package.json", "{}\n"),
+            ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+            ("pnpm-workspace.yaml", "packages:\n  - apps/*\n"),
+            ("apps/api/package.json", "{}\n"),
+            ("apps/api/src/server.js", "\n"),
+        ],
+    );
+    std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
+    dir.join("app.imgspec")
+}
+
+#[test]
+fn appending_to_a_single_output_makes_a_list() {
+    let spec = "use std.node\nimage api = node.service() {\n  deps = [node.pnpm(workspace: true) {\n    manifests += [\"apps/*/package.json\"]\n    output    += [\"apps/api/node_modules\"]\n  }]\n  sources = [\"apps/api/src/\"]\n  run { cmd = [\"node\", \"apps/api/src/server.js\"] }\n}\n";
+    let c = compile_file(&project("output-list", spec));
+    assert_eq!(codes(&c), Vec::<&str>::new(), "{}", rendered(&c));
+    let dockerfile = &c.outputs[0].dockerfile;
+    for copy in [
+        "COPY --link --from=prod-deps /app/node_modules /app/node_modules",
+        "COPY --link --from=prod-deps /app/apps/api/node_modules /app/apps/api/node_modules",
+    ] {
+        assert!(dockerfile.contains(copy), "no `{copy}` in\n{dockerfile}");
+    }
+}
+
+#[test]
+fn appending_a_bare_string_asks_for_brackets() {
+    let spec = "use std.node\nimage api = node.service() {\n  deps = [node.pnpm() { output += \"apps/api/node_modules\" }]\n  sources = [\"apps/api/src/\"]\n  run { cmd = [\"node\", \"apps/api/src/server.js\"] }\n}\n";
+    let c = compile_file(&project("bare-string", spec));
+    assert_eq!(codes(&c), ["E0010"], "{}", rendered(&c));
+    let text = rendered(&c);
+    assert!(
+        text.contains("`+=` appends a list, found a string"),
+        "{text}"
+    );
+    assert!(text.contains("write the added value in brackets"), "{text}");
+}

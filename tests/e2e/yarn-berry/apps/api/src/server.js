@@ -1,0 +1,23 @@
+// The e2e yarn-berry service: / answers with the greeting of the
+// workspace package @e2e/greeting, who answers, and the mark that the
+// Yarn patch of `ms` (.yarn/patches/) adds.
+"use strict";
+const http = require("http");
+const ms = require("ms");
+const { GREETING, size } = require("@e2e/greeting");
+
+const PORT = 18095;
+
+const server = http.createServer((req, res) => {
+  if (req.url === "/healthz") {
+    res.end("ok\n");
+    return;
+  }
+  res.end(
+    `${GREETING}; uid=${process.getuid()} gid=${process.getgid()}` +
+      ` ms=${ms(60000)} size=${size(2048)} patched=${ms.patchedBy}\n`
+  );
+});
+
+server.listen(PORT, () => console.log(`listening on ${PORT}`));
+process.on("SIGTERM", () => server.close(() => process.exit(0)));
