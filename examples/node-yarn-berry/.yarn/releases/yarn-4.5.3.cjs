@@ -1,1 +1,0 @@
-// The Yarn release is checked in here (placeholder in this example).
