@@ -11,7 +11,10 @@
 #             create the local images that are missing or out of date, write $PREFIX/env.sh.
 #             Safe to run again: when everything is up it only checks and returns.
 #   image NAME...  as start, but make only the named stand-ins (recipe names: python,
-#             node, golang, rust, distroless, distroless_cc, nginx) besides the debian base.
+#             node, golang, rust, distroless, distroless_cc, nginx, and python_trixie,
+#             node_trixie, rust_trixie, distroless_trixie, distroless_cc_trixie) besides
+#             the debian bookworm base and the base of their release; debian_trixie
+#             names the Debian 13 base alone.
 #   stop      stop the dockerd this script started (by its pidfile).
 #   status    print client/server versions, or say that the engine is down (exit 1).
 #   selftest  start, then build and run a small 2-stage Dockerfile (cache mount, heredoc
@@ -276,23 +279,38 @@ alias_tags() {
   done
 }
 
+# The Debian releases the engine makes a base image of, and their version numbers.
+debian_number() {
+  case $1 in
+    bookworm) echo 12 ;;
+    trixie) echo 13 ;;
+    *) die "no Debian base for release '$1'" ;;
+  esac
+}
+
 # Files that debootstrap's minbase lacks compared to the official slim image. Written
 # into the root filesystem before import; their text is part of the debian recipe hash.
 debian_extras() {
-  local dir=$1
+  local dir=$1 release=$2 keyring
+  # The keyring file the official image's sources name: bookworm's debian-archive-keyring
+  # ships it as .gpg, trixie's as .pgp (with a .gpg link).
+  case $release in
+    bookworm) keyring=/usr/share/keyrings/debian-archive-keyring.gpg ;;
+    *) keyring=/usr/share/keyrings/debian-archive-keyring.pgp ;;
+  esac
   mkdir -p "$dir/etc/apt/apt.conf.d" "$dir/etc/apt/sources.list.d" "$dir/etc/dpkg/dpkg.cfg.d" "$dir/usr/sbin"
   cat >"$dir/etc/apt/sources.list.d/debian.sources" <<EOF
 Types: deb
 URIs: $(debian_mirror)
-Suites: bookworm bookworm-updates
+Suites: $release $release-updates
 Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+Signed-By: $keyring
 
 Types: deb
 URIs: $(security_mirror)
-Suites: bookworm-security
+Suites: $release-security
 Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+Signed-By: $keyring
 EOF
   # As in the official image: no package caches kept in layers.
   cat >"$dir/etc/apt/apt.conf.d/docker-clean" <<'EOF'
@@ -345,15 +363,17 @@ extra_ca() {
     END { if (n == 0) exit 1 }' || die "IMGSPEC_ENGINE_EXTRA_CA=$src: no PEM certificate found"
 }
 
-# debian:bookworm-slim (+ debian:bookworm, debian:12-slim, debian:12): debootstrap
-# --variant=minbase, trimmed, imported as a single layer.
+# debian:RELEASE-slim (+ debian:RELEASE, debian:N-slim, debian:N) for RELEASE bookworm
+# (12) or trixie (13): debootstrap --variant=minbase, trimmed, imported as a single layer.
 ensure_debian() {
-  local tag=debian:bookworm-slim
-  local x=$RECIPES/debian-extras
+  local release=$1 number
+  number=$(debian_number "$release")
+  local tag=debian:$release-slim
+  local x=$RECIPES/debian-extras-$release
   rm -rf "$x"
-  debian_extras "$x"
+  debian_extras "$x" "$release"
   local boot
-  boot="debootstrap --variant=minbase bookworm $(debian_mirror) trim-v1"
+  boot="debootstrap --variant=minbase $release $(debian_mirror) trim-v1"
   local hash
   hash=$( {
     echo "$boot"
@@ -363,14 +383,14 @@ ensure_debian() {
   if [ "$(image_label "$tag")" != "$hash" ]; then
     # The trimmed debootstrap tree is kept, so a change of the extra files only
     # re-imports; it is made again only when the debootstrap settings change.
-    local R=$PREFIX/rootfs/bookworm
+    local R=$PREFIX/rootfs/$release
     if [ "$(cat "$R.recipe" 2>/dev/null || true)" != "$boot" ] || [ ! -x "$R/bin/sh" ]; then
-      log "debootstrap --variant=minbase bookworm (about half a minute)"
+      log "debootstrap --variant=minbase $release (about half a minute)"
       rm -rf "$R" "$R.new" "$R.recipe"
       mkdir -p "$(dirname "$R")"
       debootstrap --variant=minbase --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
-        bookworm "$R.new" "$(debian_mirror)" >"$LOGS/debootstrap.log" 2>&1 \
-        || { tail -n 30 "$LOGS/debootstrap.log" >&2; die "debootstrap failed"; }
+        "$release" "$R.new" "$(debian_mirror)" >"$LOGS/debootstrap-$release.log" 2>&1 \
+        || { tail -n 30 "$LOGS/debootstrap-$release.log" >&2; die "debootstrap $release failed"; }
       # Trim like the official slim image; docker supplies resolv.conf and hostname.
       rm -rf "$R.new"/var/cache/apt/archives/*.deb "$R.new"/var/cache/apt/*.bin \
         "$R.new"/var/lib/apt/lists/* "$R.new"/var/log/*.log "$R.new"/var/log/apt/* \
@@ -381,7 +401,7 @@ ensure_debian() {
       mv "$R.new" "$R"
       printf '%s\n' "$boot" >"$R.recipe"
     fi
-    local S=$PREFIX/rootfs/stage
+    local S=$PREFIX/rootfs/stage-$release
     rm -rf "$S"
     cp -a "$R" "$S"
     cp -a "$x"/. "$S"/
@@ -393,21 +413,21 @@ ensure_debian() {
       - "$tag" >/dev/null
     rm -rf "$S"
   fi
-  alias_tags "$tag" debian:bookworm debian:12-slim debian:12
+  alias_tags "$tag" "debian:$release" "debian:$number-slim" "debian:$number"
 }
 
 # Build a stand-in from its recipe: recipe_NAME writes a build context (Dockerfile and
 # files) into a directory. The image is rebuilt only when the hash of that context and
-# of the debian base image changes.
+# of the debian base image of its release (bookworm unless named) changes.
 ensure_standin() {
-  local name=$1 tag=$2
+  local name=$1 tag=$2 release=${3:-bookworm}
   local ctx=$RECIPES/$name
   rm -rf "$ctx"
   mkdir -p "$ctx"
   "recipe_$name" "$ctx"
   local hash
   hash=$( {
-    image_id debian:bookworm-slim
+    image_id "debian:$release-slim"
     (cd "$ctx" && find . -type f | sort | xargs sha256sum)
   } | sha256sum | cut -c1-16)
   [ "$(image_label "$tag")" = "$hash" ] && return 0
@@ -439,6 +459,25 @@ CMD ["python3"]
 EOF
 }
 
+# python:3.13-slim-trixie - Debian 13's Python 3.13, made as the bookworm one above.
+recipe_python_trixie() {
+  cat >"$1/Dockerfile" <<'EOF'
+FROM debian:trixie-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 python3-venv python3-pip python-is-python3 \
+ && tmp=$(mktemp -d) \
+ && (cd "$tmp" && apt-get download libpython3.13-dev && dpkg-deb -x libpython3.13-dev_*.deb root) \
+ && cp -a "$tmp/root/usr/include/." /usr/include/ \
+ && rm -rf "$tmp" \
+ && test -f /usr/include/python3.13/Python.h \
+ && rm -rf /var/lib/apt/lists/* \
+ && rm -f /usr/lib/python3.*/EXTERNALLY-MANAGED \
+ && for b in python python3 pip pip3; do ln -s "/usr/bin/$b" "/usr/local/bin/$b"; done
+ENV LANG=C.UTF-8
+CMD ["python3"]
+EOF
+}
+
 # node:18-bookworm-slim - Debian's nodejs 18 and npm, user node (1000:1000), and, as in
 # the official images, Yarn classic on the PATH and corepack installed but not enabled
 # (no yarn or pnpm shims of its own). Both come from the npm registry; ca-certificates
@@ -458,6 +497,29 @@ RUN apt-get update \
  && ln -s /opt/yarn-v1.22.22/bin/yarn /usr/local/bin/yarn \
  && ln -s /opt/yarn-v1.22.22/bin/yarnpkg /usr/local/bin/yarnpkg \
  && rm -rf /root/.npm \
+ && yarn --version && corepack --version
+CMD ["node"]
+EOF
+}
+
+# node:20-trixie-slim - Debian 13's nodejs 20 and npm, made as the bookworm one above
+# (user node, Yarn classic, corepack not enabled).
+recipe_node_trixie() {
+  cat >"$1/Dockerfile" <<'EOF'
+FROM debian:trixie-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates nodejs npm \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --gid 1000 node \
+ && useradd --uid 1000 --gid node --shell /bin/bash --create-home --home-dir /home/node node \
+ && for b in node npm npx; do ln -s "/usr/bin/$b" "/usr/local/bin/$b"; done \
+ && npm install -g --no-audit --no-fund corepack@0.29.4 \
+ && rm -f /usr/local/bin/pnpm /usr/local/bin/pnpx /usr/local/bin/yarn /usr/local/bin/yarnpkg \
+ && npm install -g --no-audit --no-fund --prefix /opt/yarn-v1.22.22 yarn@1.22.22 \
+ && ln -s /opt/yarn-v1.22.22/bin/yarn /usr/local/bin/yarn \
+ && ln -s /opt/yarn-v1.22.22/bin/yarnpkg /usr/local/bin/yarnpkg \
+ && rm -rf /root/.npm \
+ && test "$(node --version | cut -d. -f1)" = v20 \
  && yarn --version && corepack --version
 CMD ["node"]
 EOF
@@ -494,11 +556,31 @@ RUN apt-get update \
 EOF
 }
 
+# rust:1.85-slim-trixie - Debian 13's rustc 1.85 and cargo. Unlike bookworm's cargo
+# 1.65 it reads crates.io's sparse index (the default since cargo 1.70), over HTTPS with
+# libcurl and the system CA store, which holds the engine's added CA.
+recipe_rust_trixie() {
+  cat >"$1/Dockerfile" <<'EOF'
+FROM debian:trixie-slim
+ENV CARGO_HOME=/usr/local/cargo \
+    PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends rustc cargo gcc libc6-dev ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p "$CARGO_HOME/bin" \
+ && for b in cargo rustc rustdoc; do ln -s "/usr/bin/$b" "$CARGO_HOME/bin/$b"; done \
+ && chmod -R a+w "$CARGO_HOME" \
+ && test "$(rustc --version | cut -d' ' -f2 | cut -d. -f1,2)" = 1.85 \
+ && test "$(cargo --version | cut -d' ' -f2 | cut -d. -f1,2)" = 1.85
+EOF
+}
+
 # The files stage every distroless stand-in starts from: /out holds /etc/passwd and
 # /etc/group (root, nonroot 65532), the CA bundle, /tmp (1777) and /home/nonroot.
+# Debian RELEASE (default bookworm) provides them.
 distroless_files_stage() {
+  printf 'FROM debian:%s-slim AS files\n' "${1:-bookworm}"
   cat <<'EOF'
-FROM debian:bookworm-slim AS files
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/*
@@ -531,17 +613,32 @@ recipe_distroless() {
   { distroless_files_stage; distroless_final_stage; } >"$1/Dockerfile"
 }
 
+# gcr.io/distroless/static-debian13:nonroot - the same from Debian 13.
+recipe_distroless_trixie() {
+  { distroless_files_stage trixie; distroless_final_stage; } >"$1/Dockerfile"
+}
+
 # gcr.io/distroless/cc-debian12:nonroot - the static stand-in's files plus the shared
 # libraries of libc6, libgcc-s1, libstdc++6 and libssl3 (as upstream's base and cc
 # images), copied file by file from the Debian packages to their usr-merged paths, with
 # the /lib and /lib64 links the dynamic loader's path needs. No shell, no programs: it
 # runs dynamically linked glibc binaries (Rust, C++) in exec form only.
 recipe_distroless_cc() {
-  {
-    distroless_files_stage
-    cat <<'EOF'
-RUN set -e; \
-    for p in libc6 libgcc-s1 libstdc++6 libssl3; do dpkg -L "$p"; done | sort -u | \
+  distroless_cc_dockerfile bookworm libssl3 >"$1/Dockerfile"
+}
+
+# gcr.io/distroless/cc-debian13:nonroot - the same from Debian 13 (glibc 2.41, whose
+# OpenSSL package is libssl3t64), for binaries built on trixie.
+recipe_distroless_cc_trixie() {
+  distroless_cc_dockerfile trixie libssl3t64 >"$1/Dockerfile"
+}
+
+# The cc stand-in's Dockerfile: distroless_cc_dockerfile RELEASE OPENSSL_PACKAGE.
+distroless_cc_dockerfile() {
+  distroless_files_stage "$1"
+  printf '%s\n' 'RUN set -e; \' \
+    "    for p in libc6 libgcc-s1 libstdc++6 $2; do dpkg -L \"\$p\"; done | sort -u | \\"
+  cat <<'EOF'
     while read -r f; do \
       case "$f" in /usr/share/*) continue ;; esac; \
       if [ -d "$f" ] || [ ! -e "$f" ]; then continue; fi; \
@@ -553,8 +650,7 @@ RUN set -e; \
     test -n "$(find /out/usr/lib -name libgcc_s.so.1)"; \
     if find /out -name sh -o -name bash -o -name dash | grep -q .; then exit 1; fi
 EOF
-    distroless_final_stage
-  } >"$1/Dockerfile"
+  distroless_final_stage
 }
 
 # nginx-unprivileged:bookworm - Debian's nginx-light as uid 101, port 8080, state in /tmp.
@@ -618,29 +714,56 @@ CMD ["nginx", "-g", "daemon off;"]
 EOF
 }
 
-# Each stand-in: its recipe's name and the tag it makes.
+# Each stand-in: its recipe's name, the tag it makes and the Debian release it is built
+# from (bookworm unless named).
 STANDINS=(
-  "python        python:3.11-slim-bookworm"
-  "node          node:18-bookworm-slim"
-  "golang        golang:1.19-bookworm"
-  "rust          rust:1.63-slim-bookworm"
-  "distroless    gcr.io/distroless/static-debian12:nonroot"
-  "distroless_cc gcr.io/distroless/cc-debian12:nonroot"
-  "nginx         nginx-unprivileged:bookworm"
+  "python               python:3.11-slim-bookworm"
+  "node                 node:18-bookworm-slim"
+  "golang               golang:1.19-bookworm"
+  "rust                 rust:1.63-slim-bookworm"
+  "distroless           gcr.io/distroless/static-debian12:nonroot"
+  "distroless_cc        gcr.io/distroless/cc-debian12:nonroot"
+  "nginx                nginx-unprivileged:bookworm"
+  "python_trixie        python:3.13-slim-trixie                    trixie"
+  "node_trixie          node:20-trixie-slim                        trixie"
+  "rust_trixie          rust:1.85-slim-trixie                      trixie"
+  "distroless_trixie    gcr.io/distroless/static-debian13:nonroot  trixie"
+  "distroless_cc_trixie gcr.io/distroless/cc-debian13:nonroot      trixie"
 )
 
-# Make the debian base, then every stand-in, or only those named (by recipe name).
+# Make the debian bookworm base, then every stand-in, or only those named (by recipe
+# name, or debian_RELEASE for a base alone), with the base of each release they need.
 make_images() {
   mkdir -p "$RECIPES"
-  ensure_debian
-  local entry name tag want
+  local entry name tag release want found picked=() releases=()
+  for want in "$@"; do
+    case $want in debian_*) releases+=("${want#debian_}"); continue ;; esac
+    found=0
+    for entry in "${STANDINS[@]}"; do
+      read -r name tag release <<<"$entry"
+      [ "$want" = "$name" ] && found=1
+    done
+    [ "$found" = 1 ] || die "no stand-in named '$want' (${STANDINS[*]%% *})"
+  done
   for entry in "${STANDINS[@]}"; do
-    read -r name tag <<<"$entry"
-    if [ $# -gt 0 ]; then
-      for want in "$@"; do [ "$want" = "$name" ] && ensure_standin "$name" "$tag"; done
+    read -r name tag release <<<"$entry"
+    if [ $# -eq 0 ]; then
+      picked+=("$entry")
     else
-      ensure_standin "$name" "$tag"
+      for want in "$@"; do [ "$want" = "$name" ] && picked+=("$entry"); done
     fi
+  done
+  ensure_debian bookworm
+  for entry in ${picked[@]+"${picked[@]}"}; do
+    read -r name tag release <<<"$entry"
+    releases+=("${release:-bookworm}")
+  done
+  for release in $(printf '%s\n' ${releases[@]+"${releases[@]}"} | sort -u); do
+    [ "$release" = bookworm ] || ensure_debian "$release"
+  done
+  for entry in ${picked[@]+"${picked[@]}"}; do
+    read -r name tag release <<<"$entry"
+    ensure_standin "$name" "$tag" "${release:-bookworm}"
   done
 }
 
@@ -719,6 +842,19 @@ EOF
     | dk build -q -t imgspec-engine-selftest-cc - >/dev/null
   expect_eq "distroless cc runs a glibc program" \
     "$(dk run --rm --network=none imgspec-engine-selftest-cc /getconf GNU_LIBC_VERSION)" "glibc 2.36"
+  dk image rm imgspec-engine-selftest-cc >/dev/null
+
+  # The Debian 13 (trixie) stand-ins.
+  expect_eq "debian 13: bash, useradd" "$(dk run --rm --network=none debian:trixie-slim bash -c 'command -v useradd groupadd >/dev/null && cut -d. -f1 /etc/debian_version')" 13
+  expect_eq "python 3.13 venv" "$(dk run --rm --network=none python:3.13-slim-trixie python -c 'import venv, sys; print(sys.version_info[:2] == (3, 13))')" True
+  expect_eq "node 20 user, yarn" "$(dk run --rm --network=none --user node node:20-trixie-slim sh -c 'node -e "console.log(process.version.split(\".\")[0])"; id -u; echo $HOME; yarn --version' | paste -sd' ')" "v20 1000 /home/node 1.22.22"
+  expect_eq "cargo 1.85" "$(dk run --rm --network=none rust:1.85-slim-trixie sh -c 'cargo --version | cut -d" " -f2 | cut -d. -f1,2')" 1.85
+  expect_eq "distroless 13 user" "$(dk image inspect -f '{{.Config.User}}' gcr.io/distroless/static-debian13:nonroot)" 65532:65532
+  printf '%s\n' 'FROM gcr.io/distroless/cc-debian13:nonroot' \
+    'COPY --from=debian:trixie-slim /usr/bin/getconf /getconf' \
+    | dk build -q -t imgspec-engine-selftest-cc - >/dev/null
+  expect_eq "distroless cc 13 runs a trixie glibc program" \
+    "$(dk run --rm --network=none imgspec-engine-selftest-cc /getconf GNU_LIBC_VERSION)" "glibc 2.41"
   dk image rm imgspec-engine-selftest-cc >/dev/null
 
   local c

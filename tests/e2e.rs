@@ -81,6 +81,11 @@ struct Case {
     runner_smaller: bool,
     /// Lines the cold build's log must contain (proof the real work was done).
     cold_log_evidence: &'static [&'static str],
+    /// Lines only the dependency-install step may print (the crates.io
+    /// crates cargo compiles there): the cold build must print each in that
+    /// step and in no other (the build stage does not compile them again),
+    /// and the rebuild after a source edit nowhere.
+    dependency_work: &'static [&'static str],
     /// `Some(script)`: the runner has `sh`; the script runs in it and must
     /// print `probe-ok`. `None`: no shell (scratch, distroless).
     runner_probe: Option<&'static str>,
@@ -147,6 +152,7 @@ const PYTHON: Case = Case {
     // wheel build with newer pips).
     runner_smaller: true,
     cold_log_evidence: &["for psycopg2", "Successfully installed"],
+    dependency_work: &[],
     runner_probe: Some(
         r#"set -ex
 dpkg-query -W -f='${Status}\n' libpq5 | grep -qx 'install ok installed'
@@ -192,6 +198,7 @@ const NODE: Case = Case {
     // dependencies (the TypeScript compiler and types) are not. None of these
     // modules is in the stand-in's Debian node path (/usr/share/nodejs), so
     // `require` finds them in /app/node_modules or nowhere.
+    dependency_work: &[],
     runner_probe: Some(
         r#"set -ex
 cd /app
@@ -226,6 +233,7 @@ const GO: Case = Case {
     edit_manifest: |text, nonce| format!("{text}// e2e manifest edit {nonce}\n"),
     runner_smaller: true,
     cold_log_evidence: &[],
+    dependency_work: &[],
     runner_probe: None,
     identity: Identity::Answer,
     page_evidence: &[],
@@ -253,6 +261,7 @@ const RUST: Case = Case {
     // Compiled twice: the stub, then the real sources.
     runner_smaller: true,
     cold_log_evidence: &["Compiling hello v0.1.0 (/app)", "Finished release"],
+    dependency_work: &[],
     runner_probe: None,
     identity: Identity::Answer,
     page_evidence: &[],
@@ -283,12 +292,60 @@ const CARGO_WORKSPACE: Case = Case {
         "Compiling greeting v0.1.0 (/app/crates/greeting)",
         "Compiling server v0.1.0 (/app/crates/server)",
     ],
+    dependency_work: &[],
     runner_probe: None,
     identity: Identity::Answer,
     page_evidence: &[],
     base_env: None,
     build_arg: None,
     dockerfile_evidence: &[],
+    dockerfile_absent: &[],
+    live_probe: None,
+};
+
+const CARGO_REGISTRY: Case = Case {
+    name: "cargo-registry",
+    spec: "service.imgspec",
+    port: 18093,
+    greeting: "hello from cargo-registry",
+    source_file: "crates/greeting/src/lib.rs",
+    source_copy: "COPY crates/greeting/src/ ./crates/greeting/src/",
+    runner_copy: "COPY --link --from=build /app/target/release/server /usr/local/bin/server",
+    // The dependency build against a stub in every member, which compiles
+    // the crates.io crates; the real build is the same `cargo build`
+    // without the stubs, after the sources' COPY.
+    install: "echo 'fn main() {}' > \"$crate/src/main.rs\"",
+    system_packages: false,
+    manifest: "crates/server/Cargo.toml",
+    edit_manifest: |text, nonce| format!("{text}# e2e manifest edit {nonce}\n"),
+    runner_smaller: true,
+    // The crates fetched through the sparse index, and both members
+    // compiled from their real sources after the stubs.
+    cold_log_evidence: &[
+        "Updating crates.io index",
+        "Downloaded itoa v1.0.19",
+        "Downloaded sha2 v0.10.9",
+        "Compiling greeting v0.1.0 (/app/crates/greeting)",
+        "Compiling server v0.1.0 (/app/crates/server)",
+    ],
+    dependency_work: &[
+        "Compiling itoa v1.0.19",
+        "Compiling typenum v1.20.1",
+        "Compiling generic-array v0.14.7",
+        "Compiling digest v0.10.7",
+        "Compiling sha2 v0.10.9",
+    ],
+    runner_probe: None,
+    identity: Identity::Answer,
+    // Computed by the crates: u64::MAX written by itoa, and the SHA-256 of
+    // "imgspec" by sha2.
+    page_evidence: &[
+        "itoa: 18446744073709551615",
+        "sha256(imgspec): 10ae7e56fbd0d812224b7437630b9edcd744d20b7a7808a5da592513ccc7f18c",
+    ],
+    base_env: None,
+    build_arg: None,
+    dockerfile_evidence: &["FROM rust:1.85-slim-trixie AS deps"],
     dockerfile_absent: &[],
     live_probe: None,
 };
@@ -318,6 +375,7 @@ const STATIC: Case = Case {
     ],
     // The built site is there and nothing of the build: no Node, no npm, no
     // node_modules, no sources, and not the stand-in's own welcome page.
+    dependency_work: &[],
     runner_probe: Some(
         r#"set -ex
 for t in node nodejs npm npx; do
@@ -374,6 +432,7 @@ const UV: Case = Case {
     // uv stays in the build stage; the venv holds the locked dependencies
     // (not the dev group), /opt/project the project, installed, not
     // editable, and the runner runs it from there.
+    dependency_work: &[],
     runner_probe: Some(
         r#"set -ex
 test ! -e /opt/uv
@@ -433,6 +492,7 @@ const POETRY: Case = Case {
         "Installing idna (3.20)",
     ],
     // Poetry stays in the build stage; the venv holds the main group only.
+    dependency_work: &[],
     runner_probe: Some(
         r#"set -ex
 test ! -e /opt/poetry
@@ -486,6 +546,7 @@ const NPM_LARGE: Case = Case {
     runner_smaller: false,
     cold_log_evidence: &[],
     // Production dependencies only, from their own install.
+    dependency_work: &[],
     runner_probe: Some(
         r#"set -ex
 cd /app
@@ -524,6 +585,7 @@ const PIP_LARGE: Case = Case {
     edit_manifest: |text, nonce| format!("{text}# e2e manifest edit {nonce}\n"),
     runner_smaller: false,
     cold_log_evidence: &["Successfully installed"],
+    dependency_work: &[],
     runner_probe: Some(
         r#"set -ex
 test "$(du -sm /opt/venv | cut -f1)" -gt 200
@@ -564,6 +626,7 @@ const NPM_WORKSPACE: Case = Case {
     cold_log_evidence: &[],
     // The workspace package is linked, its dependency and the app's are
     // installed at the root, the app's dev dependency is not.
+    dependency_work: &[],
     runner_probe: Some(
         r#"set -ex
 cd /app
@@ -755,6 +818,7 @@ const RUNNER: Case = Case {
         "Setting up tini (0.19.0-1",
     ],
     // The named user joined the base's group, the setup's effects, tini.
+    dependency_work: &[],
     runner_probe: Some(
         r#"set -ex
 test "$(id -un)" = app
@@ -996,6 +1060,12 @@ fn cargo_workspace() {
 
 #[test]
 #[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn cargo_registry() {
+    run_case(&CARGO_REGISTRY);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
 fn static_site() {
     run_case(&STATIC);
 }
@@ -1148,6 +1218,7 @@ fn run_case(case: &Case) {
             tail(&cold.log, 60)
         );
     }
+    assert_dependency_work(case, &steps, &cold.log);
 
     // 3. + 4. It does its job, as a numeric non-root user.
     step(case, "run");
@@ -1209,6 +1280,14 @@ fn run_case(case: &Case) {
     images.add(&tag);
     let source_steps = parse_steps(&source.log);
     assert_source_rebuild(case, &build_stage, &source_steps, &source.log);
+    for work in case.dependency_work {
+        let again: Vec<&str> = source.log.lines().filter(|l| l.contains(work)).collect();
+        assert!(
+            again.is_empty(),
+            "{}: after a source edit the build did the dependency work `{work}` again: {again:?}",
+            case.name
+        );
+    }
     let new_bytes = new_layer_bytes(&imgspec_before, &tag);
     let reference = build_file(
         case,
@@ -1799,6 +1878,8 @@ fn assert_explain_is_sound(case: &Case, output: &Compiled, changed: &str, steps:
 /// then `#N CACHED` or `#N DONE 1.2s`.
 #[derive(Debug, Clone)]
 struct Step {
+    /// BuildKit's number for it: its output lines start with `#<vertex> `.
+    vertex: u32,
     stage: String,
     index: u32,
     instruction: String,
@@ -1833,6 +1914,7 @@ fn parse_steps(log: &str) -> Vec<Step> {
                 continue;
             };
             by_vertex.entry(num).or_insert_with(|| Step {
+                vertex: num,
                 stage: stage.to_string(),
                 index,
                 instruction: instruction.to_string(),
@@ -1938,6 +2020,43 @@ fn assert_source_rebuild(case: &Case, build_stage: &str, steps: &[Step], log: &s
         })
         .collect();
     expect_status(case, when, &dependency_copies, Status::Cached, log);
+}
+
+/// Every `case.dependency_work` line is printed by the dependency-install
+/// step, and by no other step of the cold build.
+fn assert_dependency_work(case: &Case, steps: &[Step], log: &str) {
+    if case.dependency_work.is_empty() {
+        return;
+    }
+    let install: Vec<u32> = find(case, steps, "dependency-install", |s| {
+        s.instruction.contains(case.install)
+    })
+    .iter()
+    .map(|s| s.vertex)
+    .collect();
+    for work in case.dependency_work {
+        let vertices: Vec<Option<u32>> = log
+            .lines()
+            .filter(|l| l.contains(work))
+            .map(|l| {
+                l.strip_prefix('#')
+                    .and_then(|rest| rest.split_once(' '))
+                    .and_then(|(num, _)| num.parse().ok())
+            })
+            .collect();
+        assert!(
+            !vertices.is_empty(),
+            "{}: the cold build's log does not show `{work}`; log tail:\n{}",
+            case.name,
+            tail(log, 60)
+        );
+        assert!(
+            vertices.iter().all(|v| v.is_some_and(|v| install.contains(&v))),
+            "{}: `{work}` is printed by steps {vertices:?}, expected the dependency-install step only ({install:?}); log tail:\n{}",
+            case.name,
+            tail(log, 60)
+        );
+    }
 }
 
 fn assert_manifest_rebuild(case: &Case, steps: &[Step], log: &str) {
