@@ -688,6 +688,7 @@ echo probe-ok"#,
     build_arg: None,
     dockerfile_evidence: &["yarn install --production --frozen-lockfile --non-interactive"],
     dockerfile_absent: &[],
+    dependency_work: &[],
     live_probe: None,
 };
 
@@ -743,6 +744,7 @@ echo probe-ok"#,
         "COPY .yarn/patches/ ./.yarn/patches/",
     ],
     dockerfile_absent: &[],
+    dependency_work: &["3 packages were added to the project"],
     live_probe: None,
 };
 
@@ -793,6 +795,7 @@ echo probe-ok"#,
         "COPY --link --from=prod-deps /app/apps/api/node_modules /app/apps/api/node_modules",
     ],
     dockerfile_absent: &[],
+    dependency_work: &["Packages: +2"],
     live_probe: None,
 };
 
@@ -1435,32 +1438,15 @@ struct Build {
 /// `tag`: the stand-in `base` with `env` added (a Dockerfile on standard
 /// input, no context), which the case's builds take in place of `base`.
 fn build_base(case: &Case, base: &str, env: &[(&str, &str)], tag: &str) {
-    let mut dockerfile = format!("FROM {base}\n");
-    for (name, value) in env {
-        dockerfile.push_str(&format!("ENV {name}=\"{value}\"\n"));
-    }
+    let env_text: Vec<String> = env
+        .iter()
+        .map(|(n, v)| format!("ENV {n}=\"{v}\""))
+        .collect();
     step(
         case,
-        &format!(
-            "base {base} with {}, as {tag}",
-            dockerfile.lines().skip(1).collect::<Vec<_>>().join("; ")
-        ),
+        &format!("base {base} with {}, as {tag}", env_text.join("; ")),
     );
-    let mut child = docker_cmd()
-        .args(["build", "--network=none", "-q", "-t", tag, "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("docker build -");
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(dockerfile.as_bytes())
-        .expect("write the Dockerfile");
-    let out = child.wait_with_output().expect("docker build -");
-    check(&out, &format!("docker build -t {tag} - ({base} with env)"));
+    image_with_env(base, env, tag);
 }
 
 /// `docker build --network=host --progress=plain`; the log is kept next to
@@ -2431,6 +2417,272 @@ fn tail(text: &str, lines: usize) -> String {
 }
 
 // ------------------------------------------------------------------ cross-compiling
+
+// ------------------------------------------------------------ examples
+
+/// An example whose registries the engine reaches, built from the
+/// Dockerfile committed beside its spec (what a user who copies it gets).
+struct Example {
+    dir: &'static str,
+    dockerfile: &'static str,
+    /// Bases the Dockerfile names that the engine has no image of, each
+    /// with the stand-in built in its place (`--build-context`).
+    stand_ins: &'static [StandIn],
+}
+
+struct StandIn {
+    base: &'static str,
+    with: &'static str,
+    /// Environment the stand-in needs on this network only (as
+    /// `Case::base_env`): tools that trust their own CA bundle, a registry
+    /// mirror for corepack.
+    env: &'static [(&'static str, &'static str)],
+}
+
+const NODE_20: StandIn = StandIn {
+    base: "node:20-bookworm-slim",
+    with: "node:20-trixie-slim",
+    env: &[],
+};
+// psycopg2 2.9.9 does not compile for Python 3.13: the 3.12 examples that
+// allow it take Debian 12's 3.11, the others Debian 13's 3.13.
+const PYTHON_312_AS_311: StandIn = StandIn {
+    base: "python:3.12-slim-bookworm",
+    with: "python:3.11-slim-bookworm",
+    env: &[],
+};
+const PYTHON_312_AS_313: StandIn = StandIn {
+    base: "python:3.12-slim-bookworm",
+    with: "python:3.13-slim-trixie",
+    env: &[],
+};
+
+const EXAMPLES: &[Example] = &[
+    Example {
+        dir: "node-service",
+        dockerfile: "Dockerfile",
+        stand_ins: &[NODE_20],
+    },
+    Example {
+        dir: "node-workspace",
+        dockerfile: "Dockerfile",
+        stand_ins: &[NODE_20],
+    },
+    Example {
+        dir: "node-yarn",
+        dockerfile: "Dockerfile",
+        stand_ins: &[NODE_20],
+    },
+    Example {
+        dir: "node-yarn-berry",
+        dockerfile: "Dockerfile",
+        // Yarn 4 from the npm registry, not repo.yarnpkg.com.
+        stand_ins: &[StandIn {
+            env: &[("COREPACK_NPM_REGISTRY", "https://registry.npmjs.org")],
+            ..NODE_20
+        }],
+    },
+    Example {
+        dir: "node-pnpm",
+        dockerfile: "Dockerfile",
+        stand_ins: &[NODE_20],
+    },
+    Example {
+        dir: "static-site",
+        dockerfile: "Dockerfile",
+        stand_ins: &[
+            NODE_20,
+            StandIn {
+                base: "nginxinc/nginx-unprivileged:1.27-alpine",
+                with: "nginx-unprivileged:bookworm",
+                env: &[],
+            },
+        ],
+    },
+    Example {
+        dir: "fullstack",
+        dockerfile: "Dockerfile",
+        stand_ins: &[PYTHON_312_AS_311, NODE_20],
+    },
+    Example {
+        dir: "python-api",
+        dockerfile: "Dockerfile",
+        stand_ins: &[PYTHON_312_AS_311],
+    },
+    Example {
+        dir: "python-hashes",
+        dockerfile: "Dockerfile",
+        stand_ins: &[PYTHON_312_AS_313],
+    },
+    Example {
+        dir: "python-poetry",
+        dockerfile: "Dockerfile",
+        // The project requires Python ^3.12; Poetry's requests trusts
+        // certifi's bundle alone.
+        stand_ins: &[StandIn {
+            env: &[("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")],
+            ..PYTHON_312_AS_313
+        }],
+    },
+    Example {
+        dir: "python-uv",
+        dockerfile: "Dockerfile",
+        stand_ins: &[PYTHON_312_AS_313],
+    },
+    Example {
+        dir: "monorepo",
+        dockerfile: "orders.Dockerfile",
+        stand_ins: &[PYTHON_312_AS_311],
+    },
+    Example {
+        dir: "monorepo",
+        dockerfile: "invoices.Dockerfile",
+        stand_ins: &[PYTHON_312_AS_311],
+    },
+    Example {
+        dir: "go-scratch",
+        dockerfile: "Dockerfile",
+        stand_ins: &[StandIn {
+            base: "golang:1.22-bookworm",
+            with: "golang:1.19-bookworm",
+            env: &[],
+        }],
+    },
+    Example {
+        dir: "rust-cargo",
+        dockerfile: "Dockerfile",
+        stand_ins: &[
+            StandIn {
+                base: "rust:1.82-slim-bookworm",
+                with: "rust:1.85-slim-trixie",
+                env: &[],
+            },
+            // Built on trixie's glibc, so run on trixie's.
+            StandIn {
+                base: "gcr.io/distroless/cc-debian12:nonroot",
+                with: "gcr.io/distroless/cc-debian13:nonroot",
+                env: &[],
+            },
+        ],
+    },
+];
+
+/// Every example whose registries the engine reaches builds from its
+/// committed Dockerfile, runs as a numeric non-root user, and starts: three
+/// seconds after `docker run` (no network) it still runs, or it has exited
+/// 0 (a worker or tool that did its job). A spec that compiles must build
+/// and run; these are the specs users copy first.
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn examples_build_and_start() {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let logs = out_root().join("examples");
+    std::fs::create_dir_all(&logs).expect("create the log directory");
+    let mut failures = Vec::new();
+    for (n, example) in EXAMPLES.iter().enumerate() {
+        let name = format!("{}-{}", example.dir, example.dockerfile.to_lowercase());
+        let tag = format!("imgspec-e2e/example-{n}");
+        let mut images = Images::new(&[&tag]);
+        let dir = repo_root().join("examples").join(example.dir);
+        let mut args = vec![
+            "build".to_string(),
+            "--network=host".to_string(),
+            "--progress=plain".to_string(),
+            "-f".to_string(),
+            dir.join(example.dockerfile).display().to_string(),
+            "-t".to_string(),
+            tag.clone(),
+        ];
+        for (i, stand_in) in example.stand_ins.iter().enumerate() {
+            let image = if stand_in.env.is_empty() {
+                stand_in.with.to_string()
+            } else {
+                let derived = format!("imgspec-e2e/example-{n}-base-{i}");
+                image_with_env(stand_in.with, stand_in.env, &derived);
+                images.add(&derived);
+                derived
+            };
+            args.push("--build-context".to_string());
+            args.push(format!("{}=docker-image://{image}", stand_in.base));
+        }
+        args.push(dir.display().to_string());
+        let started = Instant::now();
+        let out = docker_cmd().args(&args).output().expect("docker build");
+        let log = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::write(logs.join(format!("{name}.log")), &log).expect("write the build log");
+        if !out.status.success() {
+            failures.push(format!("{name}: the build failed:\n{}", tail(&log, 30)));
+            continue;
+        }
+        images.add(&tag);
+        let (uid, _) = image_user(&tag);
+        if uid == 0 {
+            failures.push(format!("{name}: the image runs as root"));
+        }
+        if let Err(why) = starts(&tag) {
+            failures.push(format!("{name}: {why}"));
+        }
+        eprintln!(
+            "[e2e examples] {name}: built in {:.1} s, starts",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// `with`, plus `env`, tagged `tag`.
+fn image_with_env(with: &str, env: &[(&str, &str)], tag: &str) {
+    let mut dockerfile = format!("FROM {with}\n");
+    for (name, value) in env {
+        dockerfile.push_str(&format!("ENV {name}=\"{value}\"\n"));
+    }
+    let mut child = docker_cmd()
+        .args(["build", "--network=none", "-q", "-t", tag, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("docker build -");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(dockerfile.as_bytes())
+        .expect("write the Dockerfile");
+    let out = child.wait_with_output().expect("docker build -");
+    check(&out, &format!("docker build -t {tag} - ({with} with env)"));
+}
+
+/// Runs `tag` with no network: after three seconds it must still run, or
+/// have exited 0.
+fn starts(tag: &str) -> Result<(), String> {
+    let out = docker(&["run", "-d", "--network=none", tag]);
+    check(&out, &format!("docker run {tag}"));
+    let container = Container(String::from_utf8_lossy(&out.stdout).trim().to_string());
+    std::thread::sleep(Duration::from_secs(3));
+    let state = docker(&[
+        "inspect",
+        "-f",
+        "{{.State.Running}} {{.State.ExitCode}}",
+        &container.0,
+    ]);
+    check(&state, "docker inspect");
+    let state = String::from_utf8_lossy(&state.stdout).trim().to_string();
+    if state == "true 0" || state == "false 0" {
+        return Ok(());
+    }
+    let logs = docker(&["logs", &container.0]);
+    Err(format!(
+        "it did not start (running, exit code: {state}); its output:\n{}{}",
+        tail(&String::from_utf8_lossy(&logs.stdout), 20),
+        tail(&String::from_utf8_lossy(&logs.stderr), 20)
+    ))
+}
 
 /// `tests/e2e/go/cross.imgspec` (the go case with `cross_compile = true`)
 /// built for linux/arm64 on this amd64 engine, with no emulator: the build
