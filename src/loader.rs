@@ -23,10 +23,10 @@ pub trait Loader {
     }
 
     /// The text of the regular file at `path` in the build context at
-    /// `dir` (registry settings), or `None` when this loader cannot tell,
-    /// or the file is missing, behind a symbolic link, larger than
-    /// [`crate::fs::CONTEXT_LIMIT`] or not UTF-8. The text is only ever
-    /// parsed, never shown.
+    /// `dir` (registry settings, workspace declarations), or `None` when
+    /// this loader cannot tell, or the file is missing, behind a symbolic
+    /// link, larger than [`crate::fs::CONTEXT_LIMIT`] or not UTF-8. The
+    /// text is only ever parsed, never shown.
     fn context_read(&self, _dir: &Path, _path: &str) -> Option<String> {
         None
     }
