@@ -15,7 +15,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{manifest_entries, Dockerfile, Instruction, Mount};
 use crate::loader::{ContextEntry, Loader};
-use crate::model::Image;
+use crate::model::{Image, Spanned};
 use crate::source::Span;
 
 /// Manifests written as patterns (`packages/*/package.json`, `*/pom.xml`:
@@ -24,7 +24,20 @@ use crate::source::Span;
 /// pattern would put every match in one directory. A pattern that matches
 /// nothing, or a loader that cannot look, leaves it as written (E0122
 /// then reports what is missing).
+///
+/// Then each `optional` path the context holds joins the manifests, after
+/// them: a file as it is, a directory with its trailing `/`, a pattern as
+/// the files it matches. One the context lacks, one an `exclude` removes,
+/// one behind a symbolic link, and every one when the loader cannot look,
+/// is left out. Matches with a sensitive name (`.env`, `.git`) are never
+/// added: E0121 refuses such names when written, and the `.dockerignore`
+/// keeps them out of the context.
 pub fn expand_manifests(loader: &dyn Loader, dir: &Path, image: &mut Image) {
+    let excludes: Vec<GlobMatcher> = image
+        .excludes
+        .iter()
+        .filter_map(|e| matcher(e.value.trim_start_matches("./")))
+        .collect();
     let builds =
         std::iter::once(&mut image.build).chain(image.stages.iter_mut().map(|s| &mut s.build));
     for build in builds {
@@ -43,18 +56,81 @@ pub fn expand_manifests(loader: &dyn Loader, dir: &Path, image: &mut Image) {
                     .flatten()
                     .filter(|m| !m.is_empty());
                 match matches {
-                    Some(matches) => {
-                        expanded.extend(matches.into_iter().map(|m| crate::model::Spanned {
-                            value: m.strip_prefix(&prefix).unwrap_or(&m).to_string(),
-                            span: manifest.span,
-                        }))
-                    }
+                    Some(matches) => expanded.extend(matches.into_iter().map(|m| Spanned {
+                        value: m.strip_prefix(&prefix).unwrap_or(&m).to_string(),
+                        span: manifest.span,
+                    })),
                     None => expanded.push(manifest),
+                }
+            }
+            let mut present: HashSet<String> = expanded
+                .iter()
+                .map(|m| {
+                    m.value
+                        .trim_start_matches("./")
+                        .trim_end_matches('/')
+                        .to_string()
+                })
+                .collect();
+            for optional in &eco.optional {
+                for path in optional_paths(loader, dir, &prefix, &optional.value) {
+                    let context_path = format!("{prefix}{}", path.trim_end_matches('/'));
+                    let excluded = excludes.iter().any(|m| m.is_match(&context_path));
+                    if !excluded && present.insert(path.trim_end_matches('/').to_string()) {
+                        expanded.push(Spanned {
+                            value: path,
+                            span: optional.span,
+                        });
+                    }
                 }
             }
             eco.manifests = expanded;
         }
     }
+}
+
+/// What the context at `dir` holds of one optional manifest (relative to
+/// the ecosystem's directory, `prefix`): nothing, the file, the directory
+/// written with its trailing `/`, or the files a pattern matches.
+fn optional_paths(loader: &dyn Loader, dir: &Path, prefix: &str, optional: &str) -> Vec<String> {
+    let path = optional.trim_start_matches("./");
+    let found: Vec<String> = if path.contains(['*', '?']) {
+        loader
+            .context_glob(dir, &format!("{prefix}{path}"))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| m.strip_prefix(prefix).unwrap_or(&m).to_string())
+            .collect()
+    } else {
+        let name = path.trim_end_matches('/');
+        match loader.context_entry(dir, &format!("{prefix}{name}")) {
+            Some(ContextEntry::Directory) => vec![format!("{name}/")],
+            // A regular file (`context_glob` lists no symbolic link), found
+            // in its directory's listing by the name as written: a file
+            // system that ignores case finds `nuget.config` for
+            // `NuGet.config`, and the build would not.
+            Some(ContextEntry::File) => {
+                let mut listed = name.to_string();
+                listed.pop();
+                listed.push('?');
+                loader
+                    .context_glob(dir, &format!("{prefix}{listed}"))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|m| m.strip_prefix(prefix).unwrap_or(&m).to_string())
+                    .filter(|m| m == name)
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    };
+    found
+        .into_iter()
+        .filter(|p| {
+            !p.split('/')
+                .any(|c| !c.is_empty() && crate::types::sensitive_name(c))
+        })
+        .collect()
 }
 
 /// Checks the context at `dir` (the spec's directory) against one image.
@@ -107,9 +183,99 @@ pub fn check(loader: &dyn Loader, dir: &Path, image: &Image, ir: &Dockerfile, d:
                     .label("COPY would spread its contents into the destination")
                     .help(format!("write \"{path}/\", so it keeps its name")),
             ),
+            Some(ContextEntry::File) if literal => {
+                if let Some((name, key)) = credential(loader, dir, path) {
+                    d.push(
+                        Diagnostic::error(Code::SensitiveSource, span, format!("`{path}` holds a registry credential (`{key}`)"))
+                            .label("copied into the build's layers, where whoever has them can read it")
+                            .help(credential_help(name)),
+                    );
+                }
+            }
             _ => {}
         }
     }
+}
+
+/// Registry settings that are copied as a matter of course (optional
+/// manifests of the npm, Yarn and cargo ecosystems), by file name, with
+/// how a line splits into key and value and the keys that hold a
+/// credential when written out. A value taken from the environment
+/// (`${NPM_TOKEN}`) holds none.
+const CREDENTIALS: &[(&str, Syntax, &[&str])] = &[
+    (
+        ".npmrc",
+        Syntax::Equals,
+        &["_authToken", "_auth", "_password"],
+    ),
+    (
+        ".yarnrc",
+        Syntax::Space,
+        &["_authToken", "_auth", "_password"],
+    ),
+    (
+        ".yarnrc.yml",
+        Syntax::Colon,
+        &["npmAuthToken", "npmAuthIdent"],
+    ),
+    ("config.toml", Syntax::Equals, &["token"]),
+    ("config", Syntax::Equals, &["token"]),
+];
+
+#[derive(Clone, Copy)]
+enum Syntax {
+    /// `key=value`: `.npmrc` (keys may be scoped to a registry,
+    /// `//registry.example.com/:_authToken`), cargo's TOML.
+    Equals,
+    /// `key value`, either may be quoted: Yarn classic's `.yarnrc`.
+    Space,
+    /// `key: value`: YAML.
+    Colon,
+}
+
+/// Whether the registry settings at `path` hold a credential: the file's
+/// name and the key that does. Only the key is ever shown, never a value.
+fn credential(loader: &dyn Loader, dir: &Path, path: &str) -> Option<(&'static str, &'static str)> {
+    let (parent, name) = match path.rsplit_once('/') {
+        Some((parent, name)) => (Some(parent), name),
+        None => (None, path),
+    };
+    let (name, syntax, keys) = CREDENTIALS.iter().find(|(n, _, _)| *n == name)?;
+    // cargo's settings live in `.cargo/`; a `config.toml` elsewhere is not one.
+    let cargo = matches!(*name, "config.toml" | "config");
+    if cargo && !parent.is_some_and(|p| p == ".cargo" || p.ends_with("/.cargo")) {
+        return None;
+    }
+    let quotes: &[char] = &['"', '\''];
+    let text = loader.context_read(dir, path)?;
+    text.lines().find_map(|line| {
+        let line = line.trim();
+        let (key, value) = match syntax {
+            Syntax::Equals => line.split_once('=')?,
+            Syntax::Colon => line.split_once(':')?,
+            Syntax::Space => match line.strip_prefix('"') {
+                Some(quoted) => quoted.split_once('"')?,
+                None => line.split_once([' ', '\t'])?,
+            },
+        };
+        // The setting's own name: after a registry scope (`//host/:`) or
+        // a TOML table path (`registries.internal.token`).
+        let key = key.trim().trim_matches(quotes);
+        let key = key.rsplit([':', '.']).next().unwrap_or(key);
+        let value = value.trim().trim_matches(quotes).trim();
+        let found = keys.iter().find(|k| **k == key)?;
+        let secret = !value.is_empty() && !value.starts_with("${") && !line.starts_with(['#', ';']);
+        secret.then_some((*name, *found))
+    })
+}
+
+fn credential_help(name: &str) -> String {
+    let example = match name {
+        "config.toml" | "config" => "keep the token in cargo's credentials file or `CARGO_REGISTRIES_<NAME>_TOKEN`, outside the build context",
+        ".yarnrc.yml" => "write `npmAuthToken: \"${NPM_TOKEN}\"`, so Yarn takes the token from the environment",
+        _ => "write `_authToken=${NPM_TOKEN}`, so the token comes from the environment",
+    };
+    format!("{example}; or stop copying `{name}`: at the ecosystem's use, `optional = [...]` replaces the list of optional manifests")
 }
 
 /// Every source and manifest by the context path it names, with the span

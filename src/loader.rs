@@ -21,6 +21,15 @@ pub trait Loader {
     fn context_glob(&self, _dir: &Path, _pattern: &str) -> Option<Vec<String>> {
         None
     }
+
+    /// The text of the regular file at `path` in the build context at
+    /// `dir` (registry settings, workspace declarations), or `None` when
+    /// this loader cannot tell, or the file is missing, behind a symbolic
+    /// link, larger than [`crate::fs::CONTEXT_LIMIT`] or not UTF-8. The
+    /// text is only ever parsed, never shown.
+    fn context_read(&self, _dir: &Path, _path: &str) -> Option<String> {
+        None
+    }
 }
 
 /// A path of the build context, as the checks of [`crate::context`] see it.
@@ -73,6 +82,11 @@ impl Loader for FsLoader {
     fn context_glob(&self, dir: &Path, pattern: &str) -> Option<Vec<String>> {
         let base = self.project.resolve(dir).ok()?;
         crate::fs::context_glob(&base, pattern)
+    }
+
+    fn context_read(&self, dir: &Path, path: &str) -> Option<String> {
+        let base = self.project.resolve(dir).ok()?;
+        crate::fs::context_read(&base, path)
     }
 }
 

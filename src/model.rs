@@ -173,6 +173,11 @@ pub struct Ecosystem {
     pub dir: Option<String>,
     /// Manifest and lock files, relative to `dir`.
     pub manifests: Vec<Spanned<String>>,
+    /// Files the install reads when the project has them (`.npmrc`,
+    /// `rust-toolchain.toml`), relative to `dir`: those the build context
+    /// holds join `manifests` when the spec is compiled from disk
+    /// (see [`crate::context::expand_manifests`]); the others are left out.
+    pub optional: Vec<Spanned<String>>,
     pub install: Vec<Spanned<String>>,
     /// Commands that prepare the tool itself (e.g. install Poetry), run
     /// before the manifests are copied, so manifest edits keep that layer.

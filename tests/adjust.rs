@@ -38,7 +38,7 @@ fn appending_to_a_single_output_makes_a_list() {
 
 #[test]
 fn appending_a_bare_string_asks_for_brackets() {
-    let spec = "use std.node\nimage api = node.service() {\n  deps = [node.pnpm() { output += \"apps/api/node_modules\" }]\n  sources = [\"apps/api/src/\"]\n  run { cmd = [\"node\", \"apps/api/src/server.js\"] }\n}\n";
+    let spec = "use std.node\nimage api = node.service() {\n  deps = [node.pnpm() { manifests += [\"apps/*/package.json\"]\n output += \"apps/api/node_modules\" }]\n  sources = [\"apps/api/src/\"]\n  run { cmd = [\"node\", \"apps/api/src/server.js\"] }\n}\n";
     let c = compile_file(&project("bare-string", spec));
     assert_eq!(codes(&c), ["E0010"], "{}", rendered(&c));
     let text = rendered(&c);

@@ -91,3 +91,297 @@ fn paths_behind_a_symlink_are_not_looked_up() {
     let c = compile_file(&dir.join("app.imgspec"));
     assert!(codes(&c).is_empty(), "{}", rendered(&c));
 }
+
+/// A spec of one image in a fresh project (a `.git` marks its root),
+/// beside `files`.
+fn project(name: &str, spec: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let mut all = vec![("app.imgspec", spec)];
+    all.extend_from_slice(files);
+    let dir = workspace(name, &all);
+    std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
+    dir
+}
+
+const NPM_SPEC: &str = "use std.node\nimage api = node.service() {\n  deps    = [node.npm() { optional += [\".yarn/patches\", \"missing.txt\", \"config/*\", \"nothing/*.json\", \"skipped.txt\"] }]\n  sources = [\"src/\"]\n  exclude = [\"skipped.txt\"]\n  run { cmd = [\"node\", \"src/server.js\"] }\n}\n";
+
+#[test]
+fn optional_manifests_the_context_has_are_copied_before_the_install() {
+    let dir = project(
+        "context/optional",
+        NPM_SPEC,
+        &[
+            ("package.json", "{}\n"),
+            ("package-lock.json", "{}\n"),
+            (".npmrc", "registry=https://registry.example.com/\n"),
+            ("patches/left-pad+1.3.0.patch", "\n"),
+            (".yarn/patches/x.patch", "\n"),
+            ("config/a.json", "{}\n"),
+            ("config/.env.local", "SECRET=1\n"),
+            ("skipped.txt", "\n"),
+            ("src/server.js", "\n"),
+        ],
+    );
+    let c = compile_file(&dir.join("app.imgspec"));
+    assert!(!c.diagnostics.has_errors(), "{}", rendered(&c));
+    let dockerfile = &c.outputs[0].dockerfile;
+    let install = dockerfile.find("npm ci").expect("install");
+    for line in [
+        // Files join the manifests' COPY, after them.
+        "COPY package.json package-lock.json .npmrc ./",
+        // A directory keeps its trailing `/`, written with it or not.
+        "COPY patches/ ./patches/",
+        "COPY .yarn/patches/ ./.yarn/patches/",
+        // A pattern brings the files it matches, never a dotenv file.
+        "COPY config/a.json ./config/",
+    ] {
+        let at = dockerfile
+            .find(line)
+            .unwrap_or_else(|| panic!("{line}\n{dockerfile}"));
+        assert!(at < install, "{line} after the install\n{dockerfile}");
+    }
+    // Missing, matching nothing, or excluded: left out without a word.
+    for absent in [".env", "missing.txt", "nothing/", "skipped.txt"] {
+        assert!(!dockerfile.contains(absent), "{absent}\n{dockerfile}");
+    }
+    assert!(
+        c.outputs[0].dockerignore.contains("!.npmrc"),
+        "{}",
+        c.outputs[0].dockerignore
+    );
+}
+
+#[test]
+fn optional_manifests_are_left_out_when_the_context_is_unknown() {
+    let loader = imgspec::loader::MemoryLoader::new().with("app.imgspec", NPM_SPEC);
+    let c = common::compile_with(&loader, Path::new("app.imgspec"));
+    assert!(!c.diagnostics.has_errors(), "{}", rendered(&c));
+    let dockerfile = &c.outputs[0].dockerfile;
+    assert!(
+        dockerfile.contains("COPY package.json package-lock.json ./\n"),
+        "{dockerfile}"
+    );
+    assert!(!dockerfile.contains("npmrc"), "{dockerfile}");
+    assert!(!dockerfile.contains("patches"), "{dockerfile}");
+}
+
+/// Refused as written, whether the context has it or not: it must not be
+/// copied the day the file appears.
+#[test]
+fn an_optional_dotenv_file_is_refused() {
+    let spec = "use std.node\nimage api = node.service() {\n  deps    = [node.npm() { optional += [\".env\"] }]\n  sources = [\"src/\"]\n}\n";
+    let loader = imgspec::loader::MemoryLoader::new().with("app.imgspec", spec);
+    let c = common::compile_with(&loader, Path::new("app.imgspec"));
+    assert_eq!(codes(&c), ["E0121"], "{}", rendered(&c));
+    assert!(
+        rendered(&c).contains("an optional manifest names `.env`"),
+        "{}",
+        rendered(&c)
+    );
+    let dir = project(
+        "context/optional-dotenv",
+        spec,
+        &[
+            ("package.json", "{}\n"),
+            ("package-lock.json", "{}\n"),
+            (".env", "SECRET=1\n"),
+            ("src/server.js", "\n"),
+        ],
+    );
+    let c = compile_file(&dir.join("app.imgspec"));
+    assert_eq!(codes(&c), ["E0121"], "{}", rendered(&c));
+    assert!(c.outputs.is_empty());
+}
+
+#[test]
+fn an_optional_manifest_behind_a_symlink_is_left_out() {
+    let dir = project(
+        "context/optional-symlink",
+        NPM_SPEC,
+        &[
+            ("package.json", "{}\n"),
+            ("package-lock.json", "{}\n"),
+            ("src/server.js", "\n"),
+        ],
+    );
+    let outside = workspace(
+        "context/optional-symlink-outside",
+        &[(
+            ".npmrc",
+            "//registry.npmjs.org/:_authToken=npm_0123456789\n",
+        )],
+    );
+    std::os::unix::fs::symlink(outside.join(".npmrc"), dir.join(".npmrc")).expect("symlink");
+    std::os::unix::fs::symlink(&outside, dir.join("patches")).expect("symlink");
+    let c = compile_file(&dir.join("app.imgspec"));
+    assert!(!c.diagnostics.has_errors(), "{}", rendered(&c));
+    let dockerfile = &c.outputs[0].dockerfile;
+    assert!(!dockerfile.contains("npmrc"), "{dockerfile}");
+    assert!(!dockerfile.contains("patches/"), "{dockerfile}");
+}
+
+#[test]
+fn a_copied_registry_token_is_refused() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            ".npmrc",
+            "registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=npm_0123456789abcdef\n",
+            "`_authToken`",
+        ),
+        (".npmrc", "_auth = dXNlcjpwYXNz\n", "`_auth`"),
+        (
+            ".yarnrc",
+            "\"//registry.npmjs.org/:_authToken\" \"npm_0123456789\"\n",
+            "`_authToken`",
+        ),
+    ];
+    for (i, (file, text, key)) in cases.iter().enumerate() {
+        let spec = "use std.node\nimage api = node.service() {\n  deps    = [node.yarn()]\n  sources = [\"src/\"]\n}\n";
+        let dir = project(
+            &format!("context/token-{i}"),
+            spec,
+            &[
+                ("package.json", "{}\n"),
+                ("yarn.lock", "\n"),
+                (file, text),
+                ("src/server.js", "\n"),
+            ],
+        );
+        let c = compile_file(&dir.join("app.imgspec"));
+        let text_out = rendered(&c);
+        assert_eq!(codes(&c), ["E0121"], "{file}: {text_out}");
+        assert!(text_out.contains(key), "{text_out}");
+        assert!(
+            !text_out.contains("0123456789") && !text_out.contains("dXNlcjpwYXNz"),
+            "a diagnostic shows the token: {text_out}"
+        );
+    }
+}
+
+#[test]
+fn registry_settings_without_a_token_are_copied() {
+    let spec = "use std.node\nimage api {\n  base    = node.slim()\n  deps    = [node.yarn_berry()]\n  sources = [\"src/\"]\n  run { cmd = [\"node\", \"src/server.js\"] }\n}\n";
+    let dir = project(
+        "context/token-from-env",
+        spec,
+        &[
+            ("package.json", "{}\n"),
+            ("yarn.lock", "\n"),
+            (
+                ".yarnrc.yml",
+                "nodeLinker: node-modules\nyarnPath: .yarn/releases/yarn-4.5.0.cjs\nnpmAuthToken: \"${NPM_TOKEN}\"\n# npmAuthToken: npm_old\n",
+            ),
+            (".yarn/releases/yarn-4.5.0.cjs", "\n"),
+            (".yarn/plugins/@yarnpkg/plugin-x.cjs", "\n"),
+            ("src/server.js", "\n"),
+        ],
+    );
+    let c = compile_file(&dir.join("app.imgspec"));
+    assert!(!c.diagnostics.has_errors(), "{}", rendered(&c));
+    assert!(
+        c.outputs[0]
+            .dockerfile
+            .contains("COPY .yarn/plugins/ ./.yarn/plugins/"),
+        "{}",
+        c.outputs[0].dockerfile
+    );
+    // Written out in the required manifest: refused too.
+    std::fs::write(
+        dir.join(".yarnrc.yml"),
+        "nodeLinker: node-modules\nnpmAuthToken: npm_0123456789\n",
+    )
+    .expect("write");
+    let c = compile_file(&dir.join("app.imgspec"));
+    assert_eq!(codes(&c), ["E0121"], "{}", rendered(&c));
+}
+
+/// A case: its name, the spec, the files beside it, lines the Dockerfile has.
+type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+
+/// The files of each standard ecosystem that come along when present.
+#[test]
+fn standard_ecosystems_copy_the_settings_their_tools_read() {
+    let cases: &[Case] = &[
+        (
+            "cargo",
+            "use std.rust\nimage app = rust.service(bin: \"app\") {}\n",
+            &[
+                ("Cargo.toml", "[package]\nname = \"app\"\n"),
+                ("Cargo.lock", "\n"),
+                ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.82\"\n"),
+                (".cargo/config.toml", "[net]\ngit-fetch-with-cli = true\n"),
+                ("src/main.rs", "fn main() {}\n"),
+            ],
+            &[
+                "COPY Cargo.toml Cargo.lock rust-toolchain.toml ./",
+                "COPY .cargo/config.toml ./.cargo/",
+            ],
+        ),
+        (
+            "nuget",
+            "use std.dotnet\nimage app = dotnet.web(project: \"Api.csproj\", assembly: \"Api.dll\") {\n  sources = [\"Program.cs\"]\n}\n",
+            &[
+                ("Api.csproj", "<Project/>\n"),
+                ("nuget.config", "<configuration/>\n"),
+                ("Directory.Packages.props", "<Project/>\n"),
+                ("Program.cs", "\n"),
+            ],
+            // Only the name the context has, in its own case.
+            &["COPY Api.csproj nuget.config Directory.Packages.props ./"],
+        ),
+        (
+            "pnpm",
+            "use std.node\nimage app {\n  base    = node.slim()\n  deps    = [node.pnpm()]\n  sources = [\"src/\"]\n  run { cmd = [\"node\", \"src/main.js\"] }\n}\n",
+            &[
+                ("package.json", "{}\n"),
+                ("pnpm-lock.yaml", "\n"),
+                ("pnpm-workspace.yaml", "onlyBuiltDependencies:\n  - esbuild\n"),
+                (".pnpmfile.cjs", "\n"),
+                ("src/main.js", "\n"),
+            ],
+            &["COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .pnpmfile.cjs ./"],
+        ),
+        (
+            "bundler",
+            "use std.ruby\nimage app = ruby.service() {\n  sources = [\"app/\"]\n  run { cmd = [\"ruby\", \"app/main.rb\"] }\n}\n",
+            &[
+                ("Gemfile", "\n"),
+                ("Gemfile.lock", "\n"),
+                (".ruby-version", "3.3.5\n"),
+                (".bundle/config", "BUNDLE_PATH: vendor/bundle\n"),
+                ("app/main.rb", "\n"),
+            ],
+            &["COPY Gemfile Gemfile.lock .ruby-version ./"],
+        ),
+    ];
+    for (name, spec, files, lines) in cases {
+        let dir = project(&format!("context/stdlib-{name}"), spec, files);
+        let c = compile_file(&dir.join("app.imgspec"));
+        assert!(!c.diagnostics.has_errors(), "{name}: {}", rendered(&c));
+        let dockerfile = &c.outputs[0].dockerfile;
+        for line in *lines {
+            assert!(dockerfile.contains(line), "{name}: {line}\n{dockerfile}");
+        }
+        assert!(!dockerfile.contains(".bundle"), "{name}\n{dockerfile}");
+    }
+}
+
+#[test]
+fn a_registry_token_in_cargo_settings_is_refused() {
+    let spec = "use std.rust\nimage app = rust.service(bin: \"app\") {}\n";
+    let dir = project(
+        "context/token-cargo",
+        spec,
+        &[
+            ("Cargo.toml", "[package]\nname = \"app\"\n"),
+            ("Cargo.lock", "\n"),
+            (
+                ".cargo/config.toml",
+                "[registries.internal]\nindex = \"sparse+https://crates.example.com/\"\ntoken = \"cio0123456789\"\n",
+            ),
+            ("src/main.rs", "fn main() {}\n"),
+        ],
+    );
+    let c = compile_file(&dir.join("app.imgspec"));
+    assert_eq!(codes(&c), ["E0121"], "{}", rendered(&c));
+    assert!(!rendered(&c).contains("cio0123456789"), "{}", rendered(&c));
+}

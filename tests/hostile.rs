@@ -112,6 +112,8 @@ const FIELDS: &[(&str, &str)] = &[
     // Fields of a user-defined ecosystem (see `spec`).
     ("eco_install", "ecosystem install = @"),
     ("eco_manifest", "ecosystem manifests = [@]"),
+    // Checked as written, though from memory nothing optional is copied.
+    ("eco_optional", "ecosystem optional = [@]"),
     ("eco_output", "ecosystem output = @"),
     ("eco_cache", "ecosystem cache = [@]"),
     ("eco_finish", "ecosystem finish = @"),

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobMatcher};
 
+use super::{read_regular, CONTEXT_LIMIT};
 use crate::loader::ContextEntry;
 
 /// At most this many candidates are followed per component.
@@ -43,6 +44,32 @@ pub fn context_glob(base: &Path, pattern: &str) -> Option<Vec<String>> {
         .collect();
     found.sort();
     Some(found)
+}
+
+/// The text of the regular file at `path` (relative, no wildcards) under
+/// `base`, read through [`read_regular`] with [`CONTEXT_LIMIT`]. `None`
+/// when it is missing, not a regular file, too large, not UTF-8, or when
+/// a symbolic link stands anywhere on the way: nothing outside the project
+/// is ever opened.
+pub fn context_read(base: &Path, path: &str) -> Option<String> {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if parts.is_empty() || parts.iter().any(|p| *p == ".." || p.contains(['*', '?'])) {
+        return None;
+    }
+    let mut file = base.to_path_buf();
+    for part in parts {
+        file.push(part);
+        if std::fs::symlink_metadata(&file).ok()?.is_symlink() {
+            return None;
+        }
+    }
+    if !std::fs::symlink_metadata(&file).ok()?.is_file() {
+        return None;
+    }
+    read_regular(&file, CONTEXT_LIMIT).ok()
 }
 
 /// The paths under `base` that `pattern` matches, component by component.

@@ -8,9 +8,9 @@ mod context;
 mod project;
 mod read;
 
-pub use context::{context_entry, context_glob};
+pub use context::{context_entry, context_glob, context_read};
 pub use project::Project;
-pub use read::{read_regular, SPEC_LIMIT};
+pub use read::{read_regular, CONTEXT_LIMIT, SPEC_LIMIT};
 
 use std::fmt;
 use std::path::Path;

@@ -10,6 +10,10 @@ use super::{irregular, FileError};
 /// The most a spec may hold: 1 MiB.
 pub const SPEC_LIMIT: u64 = 1024 * 1024;
 
+/// The most a file of the build context read by the checks may hold (a
+/// `package.json`, a `pom.xml`): 1 MiB. A larger one is not read.
+pub const CONTEXT_LIMIT: u64 = 1024 * 1024;
+
 /// The text of the regular file at `path`, at most `limit` bytes. Symlinks
 /// are followed (callers resolve and check them first).
 pub fn read_regular(path: &Path, limit: u64) -> Result<String, FileError> {

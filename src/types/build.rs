@@ -58,6 +58,10 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .require("manifests", "[\"requirements.txt\"]", d)
         .map(|v| commands(v, d))
         .unwrap_or_default();
+    let optional = f
+        .get("optional")
+        .map(|v| commands(v, d))
+        .unwrap_or_default();
     let install = f
         .require("install", "\"pip install -r requirements.txt\"", d)
         .map(|v| shell_commands(v, d))
@@ -134,6 +138,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         name: i.name.clone(),
         dir,
         manifests,
+        optional,
         install,
         bind,
         cache_locked,

@@ -26,6 +26,7 @@ use fields::Fields;
 use runner::runner;
 
 pub use files::frontend_supports;
+pub(crate) use rules::{glob_match, sensitive_name};
 
 /// The uid:gid given to the user the compiler creates when the runner's
 /// base has no non-root user of its own.

@@ -107,7 +107,7 @@ fn build_rules(build: &Build, d: &mut Diagnostics) {
                     d,
                 );
             }
-            for manifest in &eco.manifests {
+            for manifest in eco.manifests.iter().chain(&eco.optional) {
                 mount_value(&manifest.value, manifest.span, "a bind-mounted manifest", d);
             }
         }
@@ -243,6 +243,13 @@ fn context_paths(build: &Build, d: &mut Diagnostics) {
                 context_path(&manifest.value, manifest.span, "a manifest", d);
             }
         }
+        // Checked whether or not the context has them: an optional `.env`
+        // is refused, never silently copied when it appears.
+        for optional in &eco.optional {
+            if context_pattern(&optional.value, optional.span, "an optional manifest", d) {
+                context_path(&optional.value, optional.span, "an optional manifest", d);
+            }
+        }
     }
     for artifact in build.artifacts.iter().flatten() {
         for path in std::iter::once(&artifact.from).chain(&artifact.to) {
@@ -269,7 +276,7 @@ fn context_paths(build: &Build, d: &mut Diagnostics) {
 /// Names that never belong in a build context, wherever they are: the
 /// compiler's `.dockerignore` ends by excluding them (see
 /// `crate::ir::SENSITIVE`), and a source that names them is refused.
-fn sensitive_name(name: &str) -> bool {
+pub(crate) fn sensitive_name(name: &str) -> bool {
     crate::ir::SENSITIVE
         .iter()
         .any(|pattern| glob_match(pattern, name))
