@@ -539,6 +539,67 @@ echo probe-ok"#,
     live_probe: None,
 };
 
+const PIP_EXTRA: Case = Case {
+    name: "pip-extra",
+    spec: "service.imgspec",
+    port: 18092,
+    greeting: "hello from pip-extra",
+    source_file: "src/greeter_extra/wsgi.py",
+    source_copy: "COPY src/ ./src/",
+    runner_copy: "COPY --link --from=build /app /app",
+    install: "pip install",
+    system_packages: true,
+    manifest: "requirements.txt",
+    edit_manifest: |text, nonce| format!("{text}# e2e manifest edit {nonce}\n"),
+    // gcc and libc6-dev stay in the dependency stage, which the build
+    // stage starts from.
+    runner_smaller: true,
+    // uWSGI has no wheel: pip compiles it from the sdist, beside the
+    // requirements file's library.
+    cold_log_evidence: &[
+        "Downloading uwsgi-2.0.31.tar.gz",
+        "setup.py install for uwsgi: finished with status 'done'",
+        "Successfully installed humanize-4.17.0 uwsgi-2.0.31",
+    ],
+    // uWSGI in the venv, linked against the base's libpython shared
+    // library (nothing unresolved); no compiler or C headers.
+    runner_probe: Some(
+        r#"set -ex
+for p in gcc libc6-dev; do
+  if dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed'; then
+    echo "build-only package $p is installed in the runner"; exit 1
+  fi
+done
+test ! -e /usr/include/stdio.h
+test "$(command -v uwsgi)" = /opt/venv/bin/uwsgi
+test "$(uwsgi --version)" = 2.0.31
+dpkg-query -W -f='${Status}\n' libpython3.11 | grep -qx 'install ok installed'
+ldd /opt/venv/bin/uwsgi | grep -q 'libpython3\.11\.so\.1\.0 => /usr/lib/x86_64-linux-gnu/libpython3\.11\.so\.1\.0 '
+if ldd /opt/venv/bin/uwsgi | grep 'not found'; then echo "uwsgi has unresolved libraries"; exit 1; fi
+python -c 'import humanize'
+echo probe-ok"#,
+    ),
+    identity: Identity::Answer,
+    // The `uwsgi` module exists only inside uWSGI; the process answering
+    // has libpython's shared library mapped; humanize works.
+    page_evidence: &[
+        "server=uWSGI/2.0.31",
+        "libpython=/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0",
+        "size=1.2 MB",
+    ],
+    base_env: None,
+    build_arg: None,
+    // uWSGI beside the requirements file, in the same pip install; the
+    // compiler only in the dependency stage.
+    dockerfile_evidence: &[
+        "/opt/venv/bin/pip install --disable-pip-version-check -r requirements.txt uwsgi==2.0.31",
+        "FROM python:3.11-slim-bookworm AS deps\n# hadolint ignore=DL3008\nRUN ",
+        "apt-get install -y --no-install-recommends gcc libc6-dev\n",
+    ],
+    dockerfile_absent: &[],
+    live_probe: Some(pip_extra_live_probe),
+};
+
 const NPM_WORKSPACE: Case = Case {
     name: "npm-workspace",
     spec: "service.imgspec",
@@ -803,6 +864,46 @@ fn runner_live_probe(live: &Live) {
     );
 }
 
+/// The `pip-extra` case's checks of its running container: uWSGI is the
+/// server, its master (PID 1) and its worker, each with libpython's shared
+/// library mapped, as the kernel shows them.
+fn pip_extra_live_probe(live: &Live) {
+    let name = live.case.name;
+    let pids = process_tree(live.pid);
+    assert!(
+        pids.len() >= 2,
+        "{name}: expected uWSGI's master and a worker, got processes {pids:?}"
+    );
+    for p in &pids {
+        let cmdline = std::fs::read(format!("/proc/{p}/cmdline"))
+            .unwrap_or_else(|e| panic!("{name}: /proc/{p}/cmdline: {e}"));
+        let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or_default();
+        assert_eq!(
+            String::from_utf8_lossy(argv0),
+            "uwsgi",
+            "{name}: process {p} (of {pids:?}) is not uWSGI"
+        );
+        let maps = std::fs::read_to_string(format!("/proc/{p}/maps"))
+            .unwrap_or_else(|e| panic!("{name}: /proc/{p}/maps: {e}"));
+        assert!(
+            maps.lines()
+                .any(|l| l.ends_with("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0")),
+            "{name}: process {p} has not mapped libpython3.11.so.1.0"
+        );
+    }
+    let out = docker(&["exec", live.container, "readlink", "/proc/1/exe"]);
+    check(&out, &format!("{name}: docker exec readlink /proc/1/exe"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "/opt/venv/bin/uwsgi",
+        "{name}: PID 1's program"
+    );
+    step(
+        live.case,
+        &format!("  uWSGI master and workers {pids:?} run /opt/venv/bin/uwsgi with libpython3.11.so.1.0 mapped"),
+    );
+}
+
 /// The state and parent pid of a `/proc/<pid>/stat` line.
 fn proc_state(stat: &str) -> Option<(&str, u32)> {
     let (_, rest) = stat.trim().rsplit_once(") ")?;
@@ -872,6 +973,12 @@ fn npm_large() {
 #[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
 fn pip_large() {
     run_case(&PIP_LARGE);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn pip_extra() {
+    run_case(&PIP_EXTRA);
 }
 
 #[test]
