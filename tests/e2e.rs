@@ -413,7 +413,7 @@ const POETRY: Case = Case {
     source_file: "src/greeter_poetry/wsgi.py",
     source_copy: "COPY src/ ./src/",
     runner_copy: "COPY --link --from=build /app /app",
-    install: "poetry install --only main --no-root",
+    install: "poetry install --only main --extras pretty --no-root",
     system_packages: false,
     manifest: "pyproject.toml",
     // The description is not part of poetry.lock's content-hash: the lock
@@ -424,20 +424,23 @@ const POETRY: Case = Case {
         text.replacen(key, &format!("{key}(e2e manifest edit {nonce}) "), 1)
     },
     // pip installs Poetry into /opt/poetry, then Poetry the main group of
-    // the lock: three packages (not pytest, in the dev group).
+    // the lock and the extra `pretty`: four packages (not six, of the extra
+    // `compat`, nor pytest, of the dev group).
     runner_smaller: true,
     cold_log_evidence: &[
         "Successfully installed",
-        "Package operations: 3 installs, 0 updates, 0 removals",
+        "Package operations: 4 installs, 0 updates, 0 removals",
         "Installing gunicorn (23.0.0)",
         "Installing idna (3.20)",
+        "Installing humanize (4.17.0)",
     ],
-    // Poetry stays in the build stage; the venv holds the main group only.
+    // Poetry stays in the build stage; the venv holds the main group and
+    // the extra asked for, not the other extra or the dev group.
     runner_probe: Some(
         r#"set -ex
 test ! -e /opt/poetry
 if command -v poetry; then echo "poetry is in the runner"; exit 1; fi
-for m in poetry poetry.core pytest; do
+for m in poetry poetry.core pytest six; do
   if python -c "import $m" 2>/dev/null; then echo "$m is importable in the runner"; exit 1; fi
 done
 test "$(command -v python)" = /opt/venv/bin/python
@@ -445,6 +448,9 @@ test "$(command -v gunicorn)" = /opt/venv/bin/gunicorn
 cd /
 site=/opt/venv/lib/python3.11/site-packages
 test "$(python -c 'import idna; print(idna.__file__)')" = "$site/idna/__init__.py"
+test "$(python -c 'import humanize; print(humanize.__file__)')" = "$site/humanize/__init__.py"
+test -d "$site"/humanize-4.17.0.dist-info
+if ls -d "$site"/six-* "$site"/pytest-* 2>/dev/null; then echo "the extra compat or the dev group is installed"; exit 1; fi
 test -f /app/src/greeter_poetry/wsgi.py
 echo probe-ok"#,
     ),
@@ -452,6 +458,8 @@ echo probe-ok"#,
     page_evidence: &[
         "idna=xn--bcher-kva.example",
         "from=/opt/venv/lib/python3.11/site-packages/idna/__init__.py",
+        "size=1.2 MB",
+        "extra-from=/opt/venv/lib/python3.11/site-packages/humanize/__init__.py",
     ],
     // Poetry's requests trusts certifi's bundle alone, not the system store
     // the engine adds its CA to (pip, from Debian, uses the system store).
@@ -460,7 +468,7 @@ echo probe-ok"#,
         &[("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")],
     )),
     build_arg: None,
-    dockerfile_evidence: &[],
+    dockerfile_evidence: &["poetry install --only main --extras pretty --no-root"],
     dockerfile_absent: &[],
     live_probe: None,
 };
