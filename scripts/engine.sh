@@ -439,18 +439,33 @@ ensure_standin() {
 
 # python:3.11-slim-bookworm - Debian's Python 3.11 (the version bookworm ships).
 # Like upstream it has the CPython headers (pip can compile C extensions once gcc is
-# installed) but no libc6-dev: libpython3.11-dev is unpacked for its include files
-# only, since installing it would pull in libc6-dev, which the upstream image lacks.
+# installed) but no libc6-dev: libpython3.11-dev is unpacked, not installed, since
+# installing it would pull in libc6-dev, which the upstream image lacks. Also as
+# upstream (built --enable-shared), it ships libpython's shared library (Debian's
+# libpython3.11) with its development link `libpython3.11.so`, the config directory
+# (without the static libraries, which upstream deletes), the pkg-config files and
+# python3-config: what a program embedding Python, such as uWSGI, links against.
+# python3-config and python-config stay in /usr/bin: the script derives the prefix it
+# reports from its own directory, so a link in /usr/local/bin would say /usr/local.
 recipe_python() {
   cat >"$1/Dockerfile" <<'EOF'
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 python3-venv python3-pip python-is-python3 \
+ && apt-get install -y --no-install-recommends python3 python3-venv python3-pip python-is-python3 libpython3.11 \
  && tmp=$(mktemp -d) \
  && (cd "$tmp" && apt-get download libpython3.11-dev && dpkg-deb -x libpython3.11-dev_*.deb root) \
  && cp -a "$tmp/root/usr/include/." /usr/include/ \
+ && find "$tmp/root/usr/lib" -name 'libpython3.11*.a' -delete \
+ && cp -a "$tmp/root/usr/lib/." /usr/lib/ \
+ && cp -a "$tmp"/root/usr/bin/*-python3.11-config /usr/bin/ \
  && rm -rf "$tmp" \
+ && ln -s "$(cd /usr/bin && echo *-python3.11-config)" /usr/bin/python3.11-config \
+ && ln -s python3.11-config /usr/bin/python3-config \
+ && ln -s python3-config /usr/bin/python-config \
  && test -f /usr/include/python3.11/Python.h \
+ && libdir=$(python3 -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))') \
+ && test "$(readlink -f "$libdir/libpython3.11.so")" = "$libdir/libpython3.11.so.1.0" \
+ && python3-config --ldflags --embed | grep -q -- '-lpython3.11' \
  && rm -rf /var/lib/apt/lists/* \
  && rm -f /usr/lib/python3.*/EXTERNALLY-MANAGED \
  && for b in python python3 pip pip3; do ln -s "/usr/bin/$b" "/usr/local/bin/$b"; done

@@ -472,7 +472,7 @@ const POETRY: Case = Case {
     source_file: "src/greeter_poetry/wsgi.py",
     source_copy: "COPY src/ ./src/",
     runner_copy: "COPY --link --from=build /app /app",
-    install: "poetry install --only main --no-root",
+    install: "poetry install --only main --extras pretty --no-root",
     system_packages: false,
     manifest: "pyproject.toml",
     // The description is not part of poetry.lock's content-hash: the lock
@@ -483,21 +483,24 @@ const POETRY: Case = Case {
         text.replacen(key, &format!("{key}(e2e manifest edit {nonce}) "), 1)
     },
     // pip installs Poetry into /opt/poetry, then Poetry the main group of
-    // the lock: three packages (not pytest, in the dev group).
+    // the lock and the extra `pretty`: four packages (not six, of the extra
+    // `compat`, nor pytest, of the dev group).
     runner_smaller: true,
     cold_log_evidence: &[
         "Successfully installed",
-        "Package operations: 3 installs, 0 updates, 0 removals",
+        "Package operations: 4 installs, 0 updates, 0 removals",
         "Installing gunicorn (23.0.0)",
         "Installing idna (3.20)",
+        "Installing humanize (4.17.0)",
     ],
-    // Poetry stays in the build stage; the venv holds the main group only.
     dependency_work: &[],
+    // Poetry stays in the build stage; the venv holds the main group and
+    // the extra asked for, not the other extra or the dev group.
     runner_probe: Some(
         r#"set -ex
 test ! -e /opt/poetry
 if command -v poetry; then echo "poetry is in the runner"; exit 1; fi
-for m in poetry poetry.core pytest; do
+for m in poetry poetry.core pytest six; do
   if python -c "import $m" 2>/dev/null; then echo "$m is importable in the runner"; exit 1; fi
 done
 test "$(command -v python)" = /opt/venv/bin/python
@@ -505,6 +508,9 @@ test "$(command -v gunicorn)" = /opt/venv/bin/gunicorn
 cd /
 site=/opt/venv/lib/python3.11/site-packages
 test "$(python -c 'import idna; print(idna.__file__)')" = "$site/idna/__init__.py"
+test "$(python -c 'import humanize; print(humanize.__file__)')" = "$site/humanize/__init__.py"
+test -d "$site"/humanize-4.17.0.dist-info
+if ls -d "$site"/six-* "$site"/pytest-* 2>/dev/null; then echo "the extra compat or the dev group is installed"; exit 1; fi
 test -f /app/src/greeter_poetry/wsgi.py
 echo probe-ok"#,
     ),
@@ -512,6 +518,8 @@ echo probe-ok"#,
     page_evidence: &[
         "idna=xn--bcher-kva.example",
         "from=/opt/venv/lib/python3.11/site-packages/idna/__init__.py",
+        "size=1.2 MB",
+        "extra-from=/opt/venv/lib/python3.11/site-packages/humanize/__init__.py",
     ],
     // Poetry's requests trusts certifi's bundle alone, not the system store
     // the engine adds its CA to (pip, from Debian, uses the system store).
@@ -520,7 +528,7 @@ echo probe-ok"#,
         &[("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")],
     )),
     build_arg: None,
-    dockerfile_evidence: &[],
+    dockerfile_evidence: &["poetry install --only main --extras pretty --no-root"],
     dockerfile_absent: &[],
     live_probe: None,
 };
@@ -599,6 +607,67 @@ echo probe-ok"#,
     dockerfile_evidence: &[],
     dockerfile_absent: &[],
     live_probe: None,
+};
+
+const PIP_EXTRA: Case = Case {
+    name: "pip-extra",
+    spec: "service.imgspec",
+    port: 18092,
+    greeting: "hello from pip-extra",
+    source_file: "src/greeter_extra/wsgi.py",
+    source_copy: "COPY src/ ./src/",
+    runner_copy: "COPY --link --from=build /app /app",
+    install: "pip install",
+    system_packages: true,
+    manifest: "requirements.txt",
+    edit_manifest: |text, nonce| format!("{text}# e2e manifest edit {nonce}\n"),
+    // gcc and libc6-dev stay in the dependency stage, which the build
+    // stage starts from.
+    runner_smaller: true,
+    // uWSGI has no wheel: pip compiles it from the sdist, beside the
+    // requirements file's library.
+    cold_log_evidence: &[
+        "Downloading uwsgi-2.0.31.tar.gz",
+        "setup.py install for uwsgi: finished with status 'done'",
+        "Successfully installed humanize-4.17.0 uwsgi-2.0.31",
+    ],
+    // uWSGI in the venv, linked against the base's libpython shared
+    // library (nothing unresolved); no compiler or C headers.
+    runner_probe: Some(
+        r#"set -ex
+for p in gcc libc6-dev; do
+  if dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed'; then
+    echo "build-only package $p is installed in the runner"; exit 1
+  fi
+done
+test ! -e /usr/include/stdio.h
+test "$(command -v uwsgi)" = /opt/venv/bin/uwsgi
+test "$(uwsgi --version)" = 2.0.31
+dpkg-query -W -f='${Status}\n' libpython3.11 | grep -qx 'install ok installed'
+ldd /opt/venv/bin/uwsgi | grep -q 'libpython3\.11\.so\.1\.0 => /usr/lib/x86_64-linux-gnu/libpython3\.11\.so\.1\.0 '
+if ldd /opt/venv/bin/uwsgi | grep 'not found'; then echo "uwsgi has unresolved libraries"; exit 1; fi
+python -c 'import humanize'
+echo probe-ok"#,
+    ),
+    identity: Identity::Answer,
+    // The `uwsgi` module exists only inside uWSGI; the process answering
+    // has libpython's shared library mapped; humanize works.
+    page_evidence: &[
+        "server=uWSGI/2.0.31",
+        "libpython=/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0",
+        "size=1.2 MB",
+    ],
+    base_env: None,
+    build_arg: None,
+    // uWSGI beside the requirements file, in the same pip install; the
+    // compiler only in the dependency stage.
+    dockerfile_evidence: &[
+        "/opt/venv/bin/pip install --disable-pip-version-check -r requirements.txt uwsgi==2.0.31",
+        "FROM python:3.11-slim-bookworm AS deps\n# hadolint ignore=DL3008\nRUN ",
+        "apt-get install -y --no-install-recommends gcc libc6-dev\n",
+    ],
+    dockerfile_absent: &[],
+    live_probe: Some(pip_extra_live_probe),
 };
 
 const NPM_WORKSPACE: Case = Case {
@@ -1020,6 +1089,46 @@ fn runner_live_probe(live: &Live) {
     );
 }
 
+/// The `pip-extra` case's checks of its running container: uWSGI is the
+/// server, its master (PID 1) and its worker, each with libpython's shared
+/// library mapped, as the kernel shows them.
+fn pip_extra_live_probe(live: &Live) {
+    let name = live.case.name;
+    let pids = process_tree(live.pid);
+    assert!(
+        pids.len() >= 2,
+        "{name}: expected uWSGI's master and a worker, got processes {pids:?}"
+    );
+    for p in &pids {
+        let cmdline = std::fs::read(format!("/proc/{p}/cmdline"))
+            .unwrap_or_else(|e| panic!("{name}: /proc/{p}/cmdline: {e}"));
+        let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or_default();
+        assert_eq!(
+            String::from_utf8_lossy(argv0),
+            "uwsgi",
+            "{name}: process {p} (of {pids:?}) is not uWSGI"
+        );
+        let maps = std::fs::read_to_string(format!("/proc/{p}/maps"))
+            .unwrap_or_else(|e| panic!("{name}: /proc/{p}/maps: {e}"));
+        assert!(
+            maps.lines()
+                .any(|l| l.ends_with("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0")),
+            "{name}: process {p} has not mapped libpython3.11.so.1.0"
+        );
+    }
+    let out = docker(&["exec", live.container, "readlink", "/proc/1/exe"]);
+    check(&out, &format!("{name}: docker exec readlink /proc/1/exe"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "/opt/venv/bin/uwsgi",
+        "{name}: PID 1's program"
+    );
+    step(
+        live.case,
+        &format!("  uWSGI master and workers {pids:?} run /opt/venv/bin/uwsgi with libpython3.11.so.1.0 mapped"),
+    );
+}
+
 /// The state and parent pid of a `/proc/<pid>/stat` line.
 fn proc_state(stat: &str) -> Option<(&str, u32)> {
     let (_, rest) = stat.trim().rsplit_once(") ")?;
@@ -1095,6 +1204,12 @@ fn npm_large() {
 #[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
 fn pip_large() {
     run_case(&PIP_LARGE);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn pip_extra() {
+    run_case(&PIP_EXTRA);
 }
 
 #[test]

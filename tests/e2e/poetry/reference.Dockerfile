@@ -1,6 +1,6 @@
 # Hand-written reference for the e2e `poetry` case: Poetry in the builder
-# only, the main group installed into a venv, the sources copied into the
-# runner after the venv.
+# only, the main group and the extra `pretty` installed into a venv, the
+# sources copied into the runner after the venv.
 FROM python:3.11-slim-bookworm AS builder
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install --disable-pip-version-check poetry==2.5.1
@@ -8,7 +8,7 @@ ENV POETRY_VIRTUALENVS_IN_PROJECT=1 POETRY_NO_INTERACTION=1 POETRY_CACHE_DIR=/ro
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry \
-    poetry install --only main --no-root
+    poetry install --only main --extras pretty --no-root
 
 FROM python:3.11-slim-bookworm
 RUN useradd --no-log-init --no-create-home --uid 10001 --user-group app
