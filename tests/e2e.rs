@@ -633,6 +633,8 @@ const PIP_EXTRA: Case = Case {
     ],
     // uWSGI in the venv, linked against the base's libpython shared
     // library (nothing unresolved); no compiler or C headers.
+    // uWSGI compiles once, in the dependency stage, never in the build.
+    dependency_work: &["setup.py install for uwsgi: finished with status 'done'"],
     runner_probe: Some(
         r#"set -ex
 for p in gcc libc6-dev; do
