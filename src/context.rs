@@ -185,11 +185,14 @@ pub fn check(loader: &dyn Loader, dir: &Path, image: &Image, ir: &Dockerfile, d:
             ),
             Some(ContextEntry::File) if literal => {
                 if let Some((name, key)) = credential(loader, dir, path) {
-                    d.push(
-                        Diagnostic::error(Code::SensitiveSource, span, format!("`{path}` holds a registry credential (`{key}`)"))
-                            .label("copied into the build's layers, where whoever has them can read it")
-                            .help(credential_help(name)),
-                    );
+                    let mut diagnostic = Diagnostic::error(Code::SensitiveSource, span, format!("`{path}` holds a registry credential (`{key}`)"))
+                        .label("copied into the build's layers, where whoever has them can read it")
+                        .help(credential_help(name));
+                    // Named by an imported ecosystem: show the user's image too.
+                    if span.file != image.span.file {
+                        diagnostic = diagnostic.secondary(image.span, format!("`{path}` is in this image's build context"));
+                    }
+                    d.push(diagnostic);
                 }
             }
             _ => {}
@@ -270,12 +273,15 @@ fn credential(loader: &dyn Loader, dir: &Path, path: &str) -> Option<(&'static s
 }
 
 fn credential_help(name: &str) -> String {
-    let example = match name {
-        "config.toml" | "config" => "keep the token in cargo's credentials file or `CARGO_REGISTRIES_<NAME>_TOKEN`, outside the build context",
-        ".yarnrc.yml" => "write `npmAuthToken: \"${NPM_TOKEN}\"`, so Yarn takes the token from the environment",
-        _ => "write `_authToken=${NPM_TOKEN}`, so the token comes from the environment",
+    let (id, target) = match name {
+        "config.toml" | "config" => ("cargo_credentials", "/usr/local/cargo/credentials.toml"),
+        ".yarnrc.yml" => ("yarnrc", "/root/.yarnrc.yml"),
+        ".yarnrc" => ("yarnrc", "/root/.yarnrc"),
+        _ => ("npmrc", "/root/.npmrc"),
     };
-    format!("{example}; or stop copying `{name}`: at the ecosystem's use, `optional = [...]` replaces the list of optional manifests")
+    format!(
+        "give the ecosystem the credential as a build secret, mounted only while it installs: `secrets += [secret(\"{id}\", target: \"{target}\")]` at its use, built with `docker build --secret id={id},src=<file>`; and keep the token out of `{name}` (or stop copying it: `optional = [...]` at the use replaces the list of optional manifests)"
+    )
 }
 
 /// Every source and manifest by the context path it names, with the span

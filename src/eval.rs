@@ -683,7 +683,8 @@ impl<'p, 'd> Evaluator<'p, 'd> {
         // Adjusted at this use: the block is read in the caller's scope and
         // merged by the rules of template blocks (`=` replaces, `+=` appends).
         if let Some(adjust) = &call.adjust {
-            let overlay = self.block(adjust, scope);
+            let mut overlay = self.block(adjust, scope);
+            self.parameters_as_fields(def, &call.callee.name, &body, &mut overlay);
             body = self.merge(body, overlay);
         }
         Some(V {
@@ -746,6 +747,38 @@ impl<'p, 'd> Evaluator<'p, 'd> {
                 None
             }
         }
+    }
+
+    /// A natural slip when adjusting: `pip() { packages += [...] }` names a
+    /// parameter, which the block cannot reach (it changes fields). Said
+    /// here, where the parameters are known, and left out of the merge.
+    fn parameters_as_fields(
+        &mut self,
+        def: &ast::Definition,
+        callee: &str,
+        body: &Record,
+        overlay: &mut Record,
+    ) {
+        overlay.fields.retain(|field| {
+            let name = field.key.name.as_str();
+            let is_param = def.params.iter().any(|p| p.name.name == name);
+            if !is_param || body.get(name).is_some() {
+                return true;
+            }
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::UnknownField,
+                    field.key.span,
+                    format!(
+                        "`{name}` is a parameter of `{callee}`, not a field the block can change"
+                    ),
+                )
+                .label("a block after a call adjusts fields")
+                .secondary(def.name.span, "defined here")
+                .help(format!("pass it in the call: `{callee}({name}: ...)`")),
+            );
+            false
+        });
     }
 
     /// Applies an extending block on top of its parent. Nested blocks merge

@@ -192,6 +192,9 @@ pub struct Ecosystem {
     /// The tool's cache is not safe for two writers at once: its mounts
     /// are locked, so parallel stages take turns.
     pub cache_locked: bool,
+    /// Secrets (registry credentials) mounted for the ecosystem's own
+    /// commands only, never for build steps.
+    pub secrets: Vec<Secret>,
     /// Commands that install the production dependencies alone, in a
     /// stage of their own beside the full install; the runner takes the
     /// output from there.

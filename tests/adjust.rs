@@ -48,3 +48,55 @@ fn appending_a_bare_string_asks_for_brackets() {
     );
     assert!(text.contains("write the added value in brackets"), "{text}");
 }
+
+#[test]
+fn an_ecosystem_secret_is_mounted_for_its_install_and_not_for_build_steps() {
+    let spec = "use std.node\nimage api = node.service() {\n  deps = [node.pnpm(workspace: true) {\n    manifests += [\"apps/*/package.json\"]\n    secrets   += [secret(\"npmrc\", target: \"/root/.npmrc\")]\n  }]\n  sources = [\"apps/api/src/\"]\n  build   = [\"node --version\"]\n  artifacts = [\"apps/api/src/\"]\n  run { cmd = [\"node\", \"apps/api/src/server.js\"] }\n}\n";
+    let c = compile_file(&project("secret", spec));
+    assert_eq!(codes(&c), Vec::<&str>::new(), "{}", rendered(&c));
+    let dockerfile = &c.outputs[0].dockerfile;
+    let runs: Vec<&str> = dockerfile.split("\nRUN ").skip(1).collect();
+    let mount = "--mount=type=secret,id=npmrc,target=/root/.npmrc";
+    for run in &runs {
+        let install = run.contains("pnpm install") || run.contains("corepack enable");
+        assert_eq!(run.contains(mount), install, "RUN {run}\nin\n{dockerfile}");
+    }
+    assert!(
+        runs.iter().any(|r| r.contains("node --version")),
+        "{dockerfile}"
+    );
+}
+
+#[test]
+fn an_ecosystem_secret_id_is_checked() {
+    let spec = "use std.node\nimage api = node.service() {\n  deps = [node.pnpm(workspace: true) {\n    manifests += [\"apps/*/package.json\"]\n    secrets   += [secret(\"npm rc\", target: \"/root/.npmrc\")]\n  }]\n  sources = [\"apps/api/src/\"]\n  run { cmd = [\"node\", \"apps/api/src/server.js\"] }\n}\n";
+    let c = compile_file(&project("secret-id", spec));
+    assert_eq!(codes(&c), ["E0015"], "{}", rendered(&c));
+}
+
+#[test]
+fn a_parameter_written_as_a_field_says_to_pass_it_in_the_call() {
+    let spec = "use std.python\nimage api = python.service() {\n  deps = [python.pip() { packages += [\"gunicorn==23.0.0\"] }]\n  sources = [\"src/\"]\n  run { cmd = [\"gunicorn\", \"app:app\"] }\n}\n";
+    let dir = workspace(
+        "adjust/parameter",
+        &[
+            ("app.imgspec", spec),
+            ("requirements.txt", "flask\n"),
+            ("src/app.py", "\n"),
+        ],
+    );
+    std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
+    let c = compile_file(&dir.join("app.imgspec"));
+    assert_eq!(codes(&c), ["E0007"], "{}", rendered(&c));
+    let text = rendered(&c);
+    assert!(
+        text.contains(
+            "`packages` is a parameter of `python.pip`, not a field the block can change"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("pass it in the call: `python.pip(packages: ...)`"),
+        "{text}"
+    );
+}

@@ -245,7 +245,7 @@ fn build_stages(
             made += 1;
             let run = commands(
                 eco.prune.iter().map(|s| s.value.as_str()),
-                ecosystem_caches(eco),
+                ecosystem_mounts(eco),
             );
             let mut lines = Vec::new();
             in_dir(
@@ -320,7 +320,7 @@ fn setup_lines(build: &Build, workdir: &str) -> Vec<Line> {
         if !eco.setup.is_empty() {
             let run = commands(
                 eco.setup.iter().map(|s| s.value.as_str()),
-                ecosystem_caches(eco),
+                ecosystem_mounts(eco),
             );
             out.push(Line::new(Instruction::Run(run), Reason::Setup, [eco.span]));
         }
@@ -337,7 +337,7 @@ fn install_lines(
     reason: Reason,
 ) -> Vec<Line> {
     let mut out = Vec::new();
-    let mut mounts = ecosystem_caches(eco);
+    let mut mounts = ecosystem_mounts(eco);
     if eco.bind {
         mounts.extend(manifest_paths(eco).into_iter().map(|path| Mount::Bind {
             target: subdir(workdir, &path),
@@ -413,7 +413,7 @@ fn source_lines(
         if !eco.finish.is_empty() {
             let run = commands(
                 eco.finish.iter().map(|s| s.value.as_str()),
-                ecosystem_caches(eco),
+                ecosystem_mounts(eco),
             );
             in_dir(
                 &mut out,
@@ -552,6 +552,17 @@ fn ecosystem_caches(eco: &Ecosystem) -> Vec<Mount> {
             locked: eco.cache_locked,
         })
         .collect()
+}
+
+/// What every RUN of the ecosystem's own commands mounts: its caches, and
+/// its secrets (registry credentials), which build steps never see.
+fn ecosystem_mounts(eco: &Ecosystem) -> Vec<Mount> {
+    let mut mounts = ecosystem_caches(eco);
+    mounts.extend(eco.secrets.iter().map(|s| Mount::Secret {
+        id: s.id.clone(),
+        target: s.target.clone(),
+    }));
+    mounts
 }
 
 /// A RUN of `texts` joined with `&&`; if one spans several lines, all of

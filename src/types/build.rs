@@ -78,6 +78,13 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .get("cache_locked")
         .and_then(|v| fields::boolean(v, d))
         .unwrap_or(false);
+    let secrets = match f.get("secrets") {
+        Some(v) => match &v.val {
+            Val::List(items) => items.iter().filter_map(|s| secret(s, d)).collect(),
+            _ => secret(v, d).into_iter().collect(),
+        },
+        None => Vec::new(),
+    };
     let bind = f
         .get("bind")
         .and_then(|v| fields::boolean(v, d))
@@ -142,6 +149,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         install,
         bind,
         cache_locked,
+        secrets,
         setup,
         finish,
         cache,

@@ -57,22 +57,12 @@ fn build_rules(build: &Build, d: &mut Diagnostics) {
             absolute(cache, step.span, "a cache directory", d);
         }
         for secret in &step.secrets {
-            let id_ok = !secret.id.is_empty()
-                && secret
-                    .id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-            if !id_ok {
-                d.push(
-                    Diagnostic::error(Code::InvalidValue, secret.span, format!("`{}` is not a valid secret id", secret.id))
-                        .label("invalid id")
-                        .help("secret ids are letters, digits, `_`, `.` and `-`, as passed to `docker build --secret id=...`"),
-                );
-            }
-            if let Some(target) = &secret.target {
-                mount_value(target, secret.span, "a secret target", d);
-                absolute(target, secret.span, "a secret target", d);
-            }
+            secret_mount(secret, d);
+        }
+    }
+    for eco in &build.deps {
+        for secret in &eco.secrets {
+            secret_mount(secret, d);
         }
     }
     for eco in &build.deps {
@@ -1117,4 +1107,25 @@ fn interpreter_fits(builder: &Base, runner: &Base, eco: &Ecosystem, d: &mut Diag
         .secondary(builder.span, format!("built with {built_with}"))
         .help("run on the same interpreter version the build used, e.g. the same `python.slim(version: ...)` for both stages"),
     );
+}
+
+/// A secret's id as `docker build --secret id=...` takes it, and a target
+/// the mount can hold.
+fn secret_mount(secret: &crate::model::Secret, d: &mut Diagnostics) {
+    let id_ok = !secret.id.is_empty()
+        && secret
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if !id_ok {
+        d.push(
+            Diagnostic::error(Code::InvalidValue, secret.span, format!("`{}` is not a valid secret id", secret.id))
+                .label("invalid id")
+                .help("secret ids are letters, digits, `_`, `.` and `-`, as passed to `docker build --secret id=...`"),
+        );
+    }
+    if let Some(target) = &secret.target {
+        mount_value(target, secret.span, "a secret target", d);
+        absolute(target, secret.span, "a secret target", d);
+    }
 }
