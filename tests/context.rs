@@ -385,3 +385,46 @@ fn a_registry_token_in_cargo_settings_is_refused() {
     assert_eq!(codes(&c), ["E0121"], "{}", rendered(&c));
     assert!(!rendered(&c).contains("cio0123456789"), "{}", rendered(&c));
 }
+
+#[test]
+fn a_maven_reactor_copies_every_module_pom_by_pattern() {
+    let spec = "use std.java\nimage api = java.maven_service() {\n  deps    = [java.maven() { manifests += [\"*/pom.xml\"] }]\n  sources = [\"core/src/\", \"api/src/\"]\n  run { cmd = [\"java\", \"-jar\", \"/app/app.jar\"] }\n}\n";
+    let pom = "<project><modules><module>core</module><module>api</module></modules></project>\n";
+    let dir = workspace(
+        "context/maven-reactor",
+        &[
+            ("app.imgspec", spec),
+            ("pom.xml", pom),
+            ("core/pom.xml", "<project/>\n"),
+            ("core/src/main/java/A.java", "class A {}\n"),
+            ("api/pom.xml", "<project/>\n"),
+            ("api/src/main/java/B.java", "class B {}\n"),
+        ],
+    );
+    std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
+    let c = compile_file(&dir.join("app.imgspec"));
+    assert_eq!(codes(&c), Vec::<&str>::new(), "{}", rendered(&c));
+    let dockerfile = &c.outputs[0].dockerfile;
+    for copy in ["COPY api/pom.xml ./api/", "COPY core/pom.xml ./core/"] {
+        assert!(dockerfile.contains(copy), "no `{copy}` in\n{dockerfile}");
+    }
+}
+
+#[test]
+fn a_pattern_aimed_at_hidden_directories_is_still_refused() {
+    for source in [".*/config", ".e*", "*"] {
+        let spec = format!("use std.debian\nimage t {{\n  base    = debian.bookworm()\n  sources = [\"{source}\"]\n}}\n");
+        let dir = workspace(
+            "context/hidden-pattern",
+            &[("app.imgspec", &spec), ("src/a", "\n")],
+        );
+        std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
+        let c = compile_file(&dir.join("app.imgspec"));
+        let codes = codes(&c);
+        assert!(
+            codes.contains(&"E0121") || codes.contains(&"E0110"),
+            "{source}: {}",
+            rendered(&c)
+        );
+    }
+}

@@ -273,17 +273,18 @@ pub(crate) fn sensitive_name(name: &str) -> bool {
 }
 
 /// Whether a source or manifest pattern selects a reasonable part of the
-/// context: not all of it (E0110: `.`, `./.`, `*`, `**`, `?*`) and nothing
+/// context: not all of it (E0110: `.`, `./.`, `*`, `**`, `?*`, `*/*`) and nothing
 /// sensitive (E0121: `.*` at the top, `.env`, `.git/`). False once reported.
 fn context_pattern(path: &str, span: Span, what: &str, d: &mut Diagnostics) -> bool {
     let components: Vec<&str> = path
         .split('/')
         .filter(|c| !c.is_empty() && *c != ".")
         .collect();
-    let whole = match components.first() {
-        None => true,
-        Some(first) => first.chars().all(|c| c == '*' || c == '?'),
-    };
+    // Only wildcards all the way down: `*/pom.xml` names one file in each
+    // directory, `*` and `*/*` name everything.
+    let whole = components
+        .iter()
+        .all(|c| c.chars().all(|c| c == '*' || c == '?'));
     if whole {
         d.push(
             Diagnostic::error(Code::WholeContextSource, span, "copying the whole build context defeats the layer cache")
@@ -295,9 +296,13 @@ fn context_pattern(path: &str, span: Span, what: &str, d: &mut Diagnostics) -> b
     let probes = [".git", ".env", ".env.local", ".ssh", ".aws", ".netrc"];
     for (i, component) in components.iter().enumerate() {
         let matched = if component.contains(['*', '?']) {
+            // `.*/config` aims at hidden directories; `*/pom.xml` only
+            // passes through them, to a file they do not hold, and the
+            // compiler's `.dockerignore` keeps them out anyway.
+            let aims_at_hidden = component.starts_with('.') || i + 1 == components.len();
             probes
                 .iter()
-                .find(|p| i == 0 && glob_match(component, p))
+                .find(|p| i == 0 && aims_at_hidden && glob_match(component, p))
                 .map(|p| p.to_string())
         } else {
             sensitive_name(component).then(|| component.to_string())
