@@ -438,3 +438,27 @@ fn build_arguments_reach_the_dependency_install() {
         .expect("the install");
     assert!(arg < install, "{dockerfile}");
 }
+
+#[test]
+fn a_writable_directory_the_build_may_have_made_is_handed_back_after_the_copy() {
+    // The work directory comes whole from the build stage, whose steps may
+    // have made tmp/ (Rails' assets:precompile does): owned by root, it
+    // would replace the one made for the user before the copies.
+    let spec = "use std.debian\nimage app {\n  base    = debian.bookworm()\n  sources = [\"bin/\"]\n  build   = [\"mkdir -p tmp/cache\"]\n  run {\n    writable = [\"/app/tmp\", \"/var/lib/app\"]\n    cmd      = [\"/app/bin/app\"]\n  }\n}\n";
+    let dockerfile = compile(spec).unwrap_or_else(|e| panic!("{e}"));
+    let lines = runner(&dockerfile);
+    let copy = lines
+        .iter()
+        .position(|(i, a)| i == "COPY" && a.contains("--from=build /app /app"))
+        .unwrap_or_else(|| panic!("no whole work directory copy in\n{dockerfile}"));
+    let reown = lines
+        .iter()
+        .position(|(i, a)| i == "RUN" && a == "chown -R 10001:10001 /app/tmp")
+        .unwrap_or_else(|| panic!("no chown of /app/tmp alone in\n{dockerfile}"));
+    assert!(copy < reown, "{dockerfile}");
+    // Outside every copy, the directory made before the copies stays the user's.
+    assert!(
+        runner_text(&dockerfile).contains("install -d -o 10001 -g 10001 /app/tmp /var/lib/app"),
+        "{dockerfile}"
+    );
+}

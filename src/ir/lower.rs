@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::packages::{
-    create_user, init_stage, install, writable_dirs, INIT_BINARY, INIT_PATH, INIT_STAGE,
+    create_user, init_stage, install, reown_dirs, writable_dirs, INIT_BINARY, INIT_PATH, INIT_STAGE,
 };
 use super::{Copy, Dockerfile, Healthcheck, Instruction, Line, Mount, Reason, Run, Stage};
 use crate::model::{
@@ -775,7 +775,20 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
             [span],
         ));
     }
+    let covered = writable_under_copies(&runner.writable, &copies);
     out.extend(copies);
+    // A directory copied from a build stage may hold a writable directory
+    // the build made (Rails' tmp/, after assets:precompile): it arrives
+    // owned by root and takes the place of the one made above, so it is
+    // handed back to the runtime user once everything is in.
+    if !covered.is_empty() {
+        let run = reown_dirs(runner.user.uid, runner.user.gid, &covered);
+        out.push(Line::new(
+            Instruction::Run(run),
+            Reason::Writable,
+            runner.writable.iter().map(|w| w.span),
+        ));
+    }
     // Build arguments the runner's environment or labels name (a version,
     // a commit): declared here too, since an ARG is scoped to its stage.
     let metadata: Vec<&str> = image
@@ -1201,4 +1214,28 @@ mod tests {
         assert_eq!(ignore_literal(" a b "), "[ ]a b[ ]");
         assert_eq!(ignore_literal("src/*.py"), "src/*.py");
     }
+}
+
+/// The writable directories that lie inside a directory some runner COPY
+/// brings from another stage, sorted.
+fn writable_under_copies(
+    writable: &[crate::model::Spanned<String>],
+    copies: &[Line],
+) -> Vec<String> {
+    let mut covered: Vec<String> = writable
+        .iter()
+        .map(|w| w.value.trim_end_matches('/').to_string())
+        .filter(|path| {
+            copies.iter().any(|line| match &line.instruction {
+                Instruction::Copy(c) if c.from.is_some() => {
+                    let dest = c.dest.trim_end_matches('/');
+                    path.starts_with(&format!("{dest}/"))
+                }
+                _ => false,
+            })
+        })
+        .collect();
+    covered.sort();
+    covered.dedup();
+    covered
 }

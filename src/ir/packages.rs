@@ -110,6 +110,12 @@ pub fn writable_dirs(uid: u32, gid: u32, paths: &[String]) -> Run {
     )])
 }
 
+/// Hands `paths`, and everything in them, back to `uid:gid` (after a copy
+/// replaced them with root's).
+pub fn reown_dirs(uid: u32, gid: u32, paths: &[String]) -> Run {
+    housekeeping(vec![format!("chown -R {uid}:{gid} {}", paths.join(" "))])
+}
+
 /// Compiler-made commands that may join the RUN before them.
 fn housekeeping(commands: Vec<String>) -> Run {
     Run {
