@@ -1203,19 +1203,6 @@ fn ignore_literal(path: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::ignore_literal;
-
-    #[test]
-    fn ignore_lines_are_literal() {
-        assert_eq!(ignore_literal("./src/"), "src");
-        assert_eq!(ignore_literal("data[1].csv"), "data\\[1\\].csv");
-        assert_eq!(ignore_literal(" a b "), "[ ]a b[ ]");
-        assert_eq!(ignore_literal("src/*.py"), "src/*.py");
-    }
-}
-
 /// The writable directories that lie inside a directory some runner COPY
 /// brings from another stage, sorted.
 fn writable_under_copies(
@@ -1238,4 +1225,17 @@ fn writable_under_copies(
     covered.sort();
     covered.dedup();
     covered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ignore_literal;
+
+    #[test]
+    fn ignore_lines_are_literal() {
+        assert_eq!(ignore_literal("./src/"), "src");
+        assert_eq!(ignore_literal("data[1].csv"), "data\\[1\\].csv");
+        assert_eq!(ignore_literal(" a b "), "[ ]a b[ ]");
+        assert_eq!(ignore_literal("src/*.py"), "src/*.py");
+    }
 }
