@@ -9,7 +9,7 @@ use crate::frontend::Frontend;
 use crate::fs::FileError;
 use crate::loader::Loader;
 use crate::source::{SourceMap, Span};
-use crate::{context, eval, ir, opt, resolve, types, workspace};
+use crate::{context, eval, ir, opt, platform, resolve, types, workspace};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -93,6 +93,7 @@ pub fn compile(
             let ir = ir::lower(image);
             context::check(loader, context_dir, image, &ir, &mut diagnostics);
             workspace::check(loader, context_dir, image, &mut diagnostics);
+            platform::check(loader, context_dir, image, &mut diagnostics);
             ir
         })
         .collect();

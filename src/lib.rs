@@ -22,6 +22,7 @@ pub mod loader;
 pub mod model;
 pub mod opt;
 pub mod output;
+pub mod platform;
 pub mod report;
 pub mod resolve;
 pub mod source;

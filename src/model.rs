@@ -108,6 +108,9 @@ pub struct Base {
     /// (`users = { node = 1000 }`), by name and id.
     pub users: Vec<(String, u32)>,
     pub groups: Vec<(String, u32)>,
+    /// The PHP extensions compiled into the image (`None`: not declared,
+    /// so nothing is checked against them).
+    pub extensions: Option<Vec<String>>,
     pub span: Span,
     pub def_span: Span,
     /// False for the stand-in used after the real base failed to check;
@@ -133,6 +136,7 @@ impl Base {
             interpreter: None,
             users: Vec::new(),
             groups: Vec::new(),
+            extensions: None,
             span: Span::poison(),
             def_span: Span::poison(),
             known: false,

@@ -428,3 +428,31 @@ fn a_pattern_aimed_at_hidden_directories_is_still_refused() {
         );
     }
 }
+
+#[test]
+fn php_extensions_the_runner_installs_satisfy_composer() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/diagnostics/E0126-missing-extension");
+    let mut files: Vec<(String, String)> = Vec::new();
+    for name in [
+        "composer.json",
+        "composer.lock",
+        "public/index.php",
+        "src/Cart.php",
+    ] {
+        let text = std::fs::read_to_string(fixture.join(name)).expect("fixture file");
+        files.push((name.to_string(), text));
+    }
+    for (label, run) in [
+        ("template", "image shop = php.apache_service(version: \"8.3\", extensions: [\"pdo_mysql\", \"intl\", \"bcmath\"]) {\n  sources = [\"public/\", \"src/\"]\n}\n"),
+        ("setup", "image shop = php.apache_service(version: \"8.3\") {\n  sources = [\"public/\", \"src/\"]\n  run {\n    setup += [\"docker-php-ext-install -j2 intl pdo_mysql bcmath\"]\n  }\n}\n"),
+    ] {
+        let spec = format!("use std.php\n{run}");
+        let mut all: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+        all.push(("app.imgspec", &spec));
+        let dir = workspace(&format!("context/php-extensions-{label}"), &all);
+        std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
+        let c = compile_file(&dir.join("app.imgspec"));
+        assert_eq!(codes(&c), Vec::<&str>::new(), "{label}: {}", rendered(&c));
+    }
+}

@@ -75,6 +75,7 @@ codes! {
     ExcludedSource = "E0123", "an exclude removes a path the Dockerfile copies";
     FlattenedDirectory = "E0124", "a directory is copied without its trailing `/`, so its contents would be spread out";
     WorkspaceMembers = "E0125", "a copied workspace declaration lists members whose manifests are not copied, so the install would fail";
+    MissingExtension = "E0126", "the runner lacks a PHP extension the Composer dependencies require, so the application would fail at start-up";
     UserClash = "E0130", "the runner's user or group clashes with an account the base image already has";
     VolumeNotWritable = "E0131", "a volume is not among the directories the runtime user can write";
     RootReasonWithoutRoot = "E0132", "`allow_root` is given, but the runner's user is not root";

@@ -79,6 +79,12 @@ pub(super) fn base(v: &V, d: &mut Diagnostics) -> Option<Base> {
         .get("groups")
         .map(|v| super::accounts::declared(v, "group", d))
         .unwrap_or_default();
+    let extensions = f.get("extensions").map(|v| {
+        fields::strings(v, d)
+            .into_iter()
+            .map(|(e, _)| e.to_ascii_lowercase())
+            .collect()
+    });
     f.finish(d);
     let mut reference = reference?;
     if let Some(Some(digest)) = digest {
@@ -96,6 +102,7 @@ pub(super) fn base(v: &V, d: &mut Diagnostics) -> Option<Base> {
         interpreter,
         users,
         groups,
+        extensions,
         span: v.span,
         def_span: i.def_span,
         known: true,
