@@ -2752,6 +2752,42 @@ fn examples_build_and_start() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
 
+/// A `writable` directory inside the work directory, which the runner
+/// copies whole from the build stage, where a step made it: the copy
+/// brings it root-owned, and the runner must hand it back (a Rails app's
+/// tmp/ after assets:precompile). The container writes into it and into
+/// what the build put there, as its non-root user, and exits 0.
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn writable_made_by_the_build() {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let (dir, output) = prepare_project("runner", "built-dir.imgspec", "runner-built-dir");
+    assert!(
+        output
+            .dockerfile
+            .contains("RUN chown -R 10001:10001 /app/data"),
+        "{}",
+        output.dockerfile
+    );
+    let tag = "imgspec-e2e/runner-built-dir";
+    let _images = Images::new(&[tag]);
+    let out = docker(&[
+        "build",
+        "--network=host",
+        "-t",
+        tag,
+        &dir.display().to_string(),
+    ]);
+    check(&out, "docker build");
+    assert_ne!(image_user(tag).0, 0, "the image runs as root");
+    let run = docker(&["run", "--rm", "--network=none", tag]);
+    check(
+        &run,
+        "the container writing into /app/data and /app/data/cache",
+    );
+}
+
 /// `with`, plus `env`, tagged `tag`.
 fn image_with_env(with: &str, env: &[(&str, &str)], tag: &str) {
     let mut dockerfile = format!("FROM {with}\n");
