@@ -92,8 +92,57 @@ enum Command {
         #[command(flatten)]
         report: Report,
     },
+    /// Resolve every image reference the specs use to a digest and write
+    /// them to the project's imgspec.lock; `compile` then pins them.
+    Lock {
+        /// .imgspec files or directories (default: the current directory).
+        paths: Vec<PathBuf>,
+        /// Write nothing and use no network: exit 1 when a reference has no
+        /// entry, or an entry no spec uses (for CI).
+        #[arg(long)]
+        check: bool,
+        /// With `--check`: also ask the registries, and fail when a locked
+        /// tag now names another digest.
+        #[arg(long, requires = "check")]
+        remote: bool,
+        #[command(flatten)]
+        registry: RegistryArgs,
+        #[command(flatten)]
+        report: Report,
+    },
+    /// Move locked tags to the digests their registries serve now, and
+    /// print what changed.
+    Update {
+        /// References to update, as the specs write them (default: all).
+        references: Vec<String>,
+        /// Where the specs are (default: the current directory).
+        #[arg(long = "specs", value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        registry: RegistryArgs,
+        #[command(flatten)]
+        report: Report,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(clap::Args, Debug)]
+struct RegistryArgs {
+    /// Seconds each registry request may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20)]
+    timeout: u64,
+    /// Attempts after the first, on a timeout, 429 or 5xx (with backoff).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    retries: u32,
+    /// Speak plain HTTP to this registry (`host:port`), as Docker's
+    /// insecure-registries; repeatable.
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    insecure: Vec<String>,
+    /// Where private registry CAs are: one directory per registry holding
+    /// `*.crt`, as Docker's certs.d.
+    #[arg(long, value_name = "DIR", default_value = "/etc/docker/certs.d")]
+    certs_dir: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -165,6 +214,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             }
             let options = Options {
                 frontend: target.syntax,
+                lock: None,
             };
             let request = CompileRequest {
                 output: output.as_deref(),
@@ -177,6 +227,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
                 paths: &paths,
                 root,
                 options: &options,
+                read_lock: true,
                 checking: check,
             };
             let code = specs.each(&mut reporter, |spec, c, project, reporter| {
@@ -191,6 +242,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
                 paths: &paths,
                 root,
                 options: &Options::default(),
+                read_lock: true,
                 checking: false,
             };
             let code = specs.each(&mut reporter, |_, _, _, _| EXIT_OK);
@@ -207,11 +259,13 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             let mut reporter = Reporter::new(report.message_format, report.color);
             let options = Options {
                 frontend: target.syntax,
+                lock: None,
             };
             let specs = Specs {
                 paths: std::slice::from_ref(&file),
                 root,
                 options: &options,
+                read_lock: true,
                 checking: false,
             };
             let code = specs.each(&mut reporter, |spec, c, _, reporter| {
@@ -239,6 +293,35 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             reporter.finish();
             code
         }
+        Command::Lock {
+            paths,
+            check,
+            remote,
+            registry,
+            report,
+        } => {
+            let mut reporter = Reporter::new(report.message_format, report.color);
+            let mode = if check {
+                crate::lock::command::Mode::Check { remote }
+            } else {
+                crate::lock::command::Mode::Lock
+            };
+            let code = lock_command(&paths, root, mode, &registry, &mut reporter);
+            reporter.finish();
+            code
+        }
+        Command::Update {
+            references,
+            paths,
+            registry,
+            report,
+        } => {
+            let mut reporter = Reporter::new(report.message_format, report.color);
+            let mode = crate::lock::command::Mode::Update(references);
+            let code = lock_command(&paths, root, mode, &registry, &mut reporter);
+            reporter.finish();
+            code
+        }
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "imgspec", &mut script);
@@ -263,6 +346,9 @@ struct Specs<'a> {
     paths: &'a [PathBuf],
     root: Option<&'a Path>,
     options: &'a Options,
+    /// Compile with the project's lock file (all but `lock` and `update`,
+    /// which compare the specs' own references with it).
+    read_lock: bool,
     /// `compile --check`: a spec that is found but not compiled fails it.
     checking: bool,
 }
@@ -377,7 +463,22 @@ impl Specs<'_> {
                 }
             };
             let loader = FsLoader::new(project.clone());
-            let compilation = match compile(&loader, file, self.options) {
+            let lock = if self.read_lock {
+                read_lock_file(&project, reporter)
+            } else {
+                Ok(None)
+            };
+            let options = match lock {
+                Ok(lock) => Options {
+                    lock,
+                    ..self.options.clone()
+                },
+                Err(code) => {
+                    worst = worst.max(code);
+                    continue;
+                }
+            };
+            let compilation = match compile(&loader, file, &options) {
                 Ok(c) => c,
                 Err(error) => {
                     let message = format!("cannot read `{}`: {error}", file.display());
@@ -625,6 +726,7 @@ fn bake_command(
         paths,
         root,
         options: &Options::default(),
+        read_lock: true,
         checking: false,
     };
     let code = specs.each(reporter, |spec, c, _, _| {
@@ -703,4 +805,152 @@ fn write_bake_file(root: Option<&Path>, path: &Path, text: String, reporter: &mu
             "check the directory's permissions and the disk".into(),
         ),
     }
+}
+
+/// The project's lock file, when it has one: its name as diagnostics show
+/// it, and its text.
+fn read_lock_file(
+    project: &Project,
+    reporter: &mut Reporter,
+) -> Result<Option<(String, String)>, i32> {
+    let path = project.root().join(crate::lock::LOCK_FILE);
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        _ => {}
+    }
+    match crate::fs::read_regular(&path, crate::fs::SPEC_LIMIT) {
+        Ok(text) => Ok(Some((crate::lock::LOCK_FILE.to_string(), text))),
+        Err(error) => {
+            reporter.error(
+                error.code(),
+                &path,
+                &format!("cannot read `{}`: {error}", path.display()),
+                "the lock file",
+                &error.help(),
+            );
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
+/// `lock`, `lock --check` and `update`.
+fn lock_command(
+    paths: &[PathBuf],
+    root: Option<&Path>,
+    mode: crate::lock::command::Mode,
+    registry: &RegistryArgs,
+    reporter: &mut Reporter,
+) -> i32 {
+    use crate::lock::command::{table, write_atomically, Locking, Mode};
+    use crate::lock::credentials::Credentials;
+    use crate::lock::registry::{Client, Settings};
+    let client = Client::new(
+        Settings {
+            timeout: std::time::Duration::from_secs(registry.timeout.max(1)),
+            retries: registry.retries,
+            insecure: registry.insecure.clone(),
+            certs_dir: registry.certs_dir.clone(),
+            ..Settings::default()
+        },
+        Credentials::from_docker_config(),
+    );
+    let checking = matches!(mode, Mode::Check { .. });
+    let offline = mode == Mode::Check { remote: false };
+    let updating = matches!(mode, Mode::Update(_));
+    let named = match &mode {
+        Mode::Update(named) => named.clone(),
+        _ => Vec::new(),
+    };
+    let mut locking = Locking::new(mode, (!offline).then_some(&client));
+    let options = Options::default();
+    let specs = Specs {
+        paths,
+        root,
+        options: &options,
+        read_lock: false,
+        checking: false,
+    };
+    let code = specs.each(reporter, |_, compilation, project, reporter| {
+        if let Err(why) = locking.open(project.root()) {
+            reporter.error(
+                Code::LockFile,
+                &shown(&project.root().join(crate::lock::LOCK_FILE)),
+                &why,
+                "the lock file",
+                "fix or remove it, then run `imgspec lock` again",
+            );
+            locking.failed = true;
+            return EXIT_INPUT;
+        }
+        let diagnostics = locking.take(project.root(), compilation);
+        reporter.diagnostics(&diagnostics, &compilation.sources);
+        if diagnostics.has_errors() {
+            EXIT_INPUT
+        } else {
+            EXIT_OK
+        }
+    });
+    if checking {
+        for (path, why) in locking.stale() {
+            reporter.error(
+                Code::NotLocked,
+                &shown(&path),
+                &why,
+                "the lock file does not match the specs",
+                "run `imgspec lock` and commit the lock file",
+            );
+        }
+    }
+    for reference in &named {
+        if !locking.uses(reference) {
+            reporter.error(
+                Code::Usage,
+                Path::new(crate::lock::LOCK_FILE),
+                &format!("no spec uses `{reference}`"),
+                "nothing to update",
+                "name a reference as the specs write it, e.g. `python:3.12-slim-bookworm`",
+            );
+            return EXIT_USAGE;
+        }
+    }
+    if code != EXIT_OK || locking.failed {
+        return code.max(EXIT_INPUT);
+    }
+    if checking {
+        return EXIT_OK;
+    }
+    for (path, text, changes) in locking.results() {
+        let path_shown = shown(&path);
+        if let Err(error) = write_atomically(&path, &text) {
+            reporter.error(
+                Code::FileIo,
+                &path_shown,
+                &format!("cannot write `{}`: {error}", path_shown.display()),
+                "the lock file was not changed",
+                "check the directory's permissions",
+            );
+            return EXIT_USAGE;
+        }
+        if updating && !changes.is_empty() {
+            print!("{}", table(&changes));
+        }
+        reporter.status(&format!(
+            "wrote {} ({} changed)",
+            path_shown.display(),
+            changes.len()
+        ));
+    }
+    EXIT_OK
+}
+
+/// A path as the user would write it: relative to the current directory
+/// when it lies below it.
+fn shown(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            let cwd = cwd.canonicalize().unwrap_or(cwd);
+            path.strip_prefix(&cwd).ok().map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| path.to_path_buf())
 }

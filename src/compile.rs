@@ -9,13 +9,16 @@ use crate::frontend::Frontend;
 use crate::fs::FileError;
 use crate::loader::Loader;
 use crate::source::{SourceMap, Span};
-use crate::{context, eval, ir, opt, platform, resolve, types, workspace};
+use crate::{context, eval, ir, lock, opt, platform, resolve, types, workspace};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Overrides each image's own `syntax`; without either, the builder's
     /// built-in frontend.
     pub frontend: Option<Frontend>,
+    /// The project's lock file (its name as shown, and its text): image
+    /// references it locks are emitted with their digests.
+    pub lock: Option<(String, String)>,
 }
 
 /// One image's generated files.
@@ -30,6 +33,9 @@ pub struct Output {
     /// Where the spec wants the Dockerfile, relative to the spec.
     pub path: Option<crate::model::Spanned<String>>,
     pub publish: crate::model::Publish,
+    /// The image references it pulls by tag (before the lock pins them),
+    /// each with the span that names it, for `imgspec lock`.
+    pub references: Vec<(String, Span)>,
 }
 
 #[derive(Debug)]
@@ -47,7 +53,11 @@ pub fn compile(
     path: &Path,
     options: &Options,
 ) -> Result<Compilation, FileError> {
-    let (program, mut diagnostics) = resolve::load(loader, path)?;
+    let (mut program, mut diagnostics) = resolve::load(loader, path)?;
+    let lock = options
+        .lock
+        .as_ref()
+        .and_then(|(name, text)| read_lock(&mut program.sources, name, text, &mut diagnostics));
     let expanded = eval::expand_images(&program, &mut diagnostics);
     if expanded.is_empty() && !diagnostics.has_errors() {
         if let Some(root) = program.root {
@@ -104,7 +114,17 @@ pub fn compile(
             .iter()
             .zip(lowered)
             .map(|(image, ir)| {
-                let ir = opt::optimise(ir);
+                let mut ir = opt::optimise(ir);
+                let references = reference_spans(image, &ir);
+                if let Some(lock) = &lock {
+                    for reference in lock::pin(&mut ir, lock) {
+                        let span = references
+                            .iter()
+                            .find(|(r, _)| *r == reference)
+                            .map_or(image.span, |(_, s)| *s);
+                        diagnostics.push(unlocked(span, &reference));
+                    }
+                }
                 let frontend = options
                     .frontend
                     .clone()
@@ -118,6 +138,7 @@ pub fn compile(
                     span: image.span,
                     path: image.output.clone(),
                     publish: image.publish.clone(),
+                    references,
                 }
             })
             .collect()
@@ -136,6 +157,66 @@ fn root_span(program: &resolve::Program) -> Span {
         .next()
         .map(|(id, _)| Span::new(id, 0..0))
         .unwrap_or_default()
+}
+
+/// The references `ir` pulls by tag, each with the span of the base or
+/// file that names it (the image's name for those the compiler adds, such
+/// as the init stage's).
+fn reference_spans(image: &crate::model::Image, ir: &ir::Dockerfile) -> Vec<(String, Span)> {
+    let mut named: Vec<(String, Span)> = Vec::new();
+    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
+    for build in builds {
+        named.push((build.base.reference.render(), build.base.span));
+    }
+    named.push((image.runner.base.reference.render(), image.runner.base.span));
+    for file in &image.runner.files {
+        if let crate::model::FileSource::Image { reference, .. } = &file.source {
+            named.push((reference.render(), file.span));
+        }
+    }
+    lock::references(ir)
+        .into_iter()
+        .map(|reference| {
+            let span = named
+                .iter()
+                .find(|(r, _)| *r == reference)
+                .map_or(image.span, |(_, s)| *s);
+            (reference, span)
+        })
+        .collect()
+}
+
+/// The lock file, parsed; a file that cannot be is an error on its text.
+fn read_lock(
+    sources: &mut crate::source::SourceMap,
+    name: &str,
+    text: &str,
+    diagnostics: &mut Diagnostics,
+) -> Option<lock::Lock> {
+    match lock::Lock::parse(text) {
+        Ok(lock) => Some(lock),
+        Err(error) => {
+            let file = sources.add(name, text);
+            let span = Span::new(file, error.range.unwrap_or(0..0));
+            diagnostics.push(
+                Diagnostic::error(Code::LockFile, span, format!("`{name}` cannot be read: {}", error.message))
+                    .label("not a lock file this imgspec reads")
+                    .help("write it again with `imgspec lock` (it resolves every reference anew), or fix the entry by hand"),
+            );
+            None
+        }
+    }
+}
+
+/// A reference the lock file has no entry for: emitted by tag.
+fn unlocked(span: Span, reference: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::UnlockedReference,
+        span,
+        format!("`{reference}` has no entry in the lock file, so it is pulled by tag"),
+    )
+    .label("this image reference")
+    .help("run `imgspec lock` to add its digest (CI: `imgspec lock --check` fails until then)")
 }
 
 fn no_images(span: Span) -> Diagnostic {

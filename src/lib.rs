@@ -19,6 +19,7 @@ pub mod frontend;
 pub mod fs;
 pub mod ir;
 pub mod loader;
+pub mod lock;
 pub mod model;
 pub mod opt;
 pub mod output;

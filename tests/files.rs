@@ -89,6 +89,7 @@ fn downloads_need_frontend_1_6() {
     for (version, ok) in [("1.4", false), ("1", true), ("none", true)] {
         let options = Options {
             frontend: Frontend::parse(version).ok(),
+            ..Options::default()
         };
         let c = compile(&loader(&current), Path::new("app.imgspec"), &options).expect("compiles");
         assert_eq!(

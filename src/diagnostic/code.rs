@@ -85,7 +85,11 @@ codes! {
     UncheckedDownload = "E0140", "a remote file is downloaded without a checksum";
     FrontendTooOld = "E0141", "the spec uses a Dockerfile feature its frontend version lacks, with no fallback";
     CrossNativeOutput = "E0150", "a build that cross-compiles gives the runner native dependencies built for the builder's platform";
+    LockFile = "E0160", "the lock file cannot be read";
+    NotLocked = "E0161", "an image reference has no entry in the lock file (`imgspec lock --check`)";
+    RegistryFailure = "E0162", "a registry could not resolve an image reference";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
     BuildToolInRunner = "W0110", "a compiler or development package is installed in the runner";
+    UnlockedReference = "W0120", "an image reference has no entry in the lock file, so it is pulled by tag";
 }

@@ -69,6 +69,7 @@ pub fn loader_for(path: &Path) -> FsLoader {
 pub fn compile_file_without_syntax(path: &Path) -> Compilation {
     let options = Options {
         frontend: Frontend::parse("none").ok(),
+        ..Options::default()
     };
     compile(&loader_for(path), path, &options)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))

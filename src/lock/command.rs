@@ -1,0 +1,340 @@
+//! `imgspec lock`, `imgspec lock --check` and `imgspec update`: the specs
+//! of one project are compiled (without the lock), their references
+//! gathered, and the lock file compared, completed or refreshed. Nothing is
+//! written unless every reference resolved, and then all at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use super::registry::{Client, Reference, Resolved};
+use super::{Entry, Lock, LOCK_FILE};
+use crate::compile::Compilation;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+
+/// What the command does with the references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Compare: every reference has an entry, every entry a use; offline,
+    /// unless `remote`, which also asks the registries whether a locked
+    /// tag has moved.
+    Check { remote: bool },
+    /// Resolve the references the lock file lacks; keep the others.
+    Lock,
+    /// Resolve again the references named (all when none is), and the
+    /// ones the lock file lacks.
+    Update(Vec<String>),
+}
+
+/// One project's lock file and what the specs need of it.
+#[derive(Debug)]
+struct Project {
+    path: PathBuf,
+    old: Option<Lock>,
+    new: Lock,
+    used: BTreeSet<String>,
+}
+
+pub struct Locking<'a> {
+    mode: Mode,
+    client: Option<&'a Client>,
+    projects: BTreeMap<PathBuf, Project>,
+    /// Resolved once per run, whichever spec uses them.
+    resolved: BTreeMap<String, Result<Resolved, String>>,
+    pub failed: bool,
+}
+
+/// A row of `update`'s table: the reference, its old digest, its new one.
+pub type Change = (String, Option<String>, String);
+
+impl<'a> Locking<'a> {
+    pub fn new(mode: Mode, client: Option<&'a Client>) -> Locking<'a> {
+        Locking {
+            mode,
+            client,
+            projects: BTreeMap::new(),
+            resolved: BTreeMap::new(),
+            failed: false,
+        }
+    }
+
+    /// Opens the lock file of the project at `root` (once). `Err` when it
+    /// exists and cannot be read or parsed: then nothing may be written.
+    pub fn open(&mut self, root: &Path) -> Result<(), String> {
+        if self.projects.contains_key(root) {
+            return Ok(());
+        }
+        let path = root.join(LOCK_FILE);
+        let old = match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            _ => {
+                let text = crate::fs::read_regular(&path, crate::fs::SPEC_LIMIT)
+                    .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+                Some(Lock::parse(&text).map_err(|e| {
+                    format!(
+                        "`{}` cannot be read: {} (`imgspec compile` shows where)",
+                        path.display(),
+                        e.message
+                    )
+                })?)
+            }
+        };
+        self.projects.insert(
+            root.to_path_buf(),
+            Project {
+                path,
+                old,
+                new: Lock::default(),
+                used: BTreeSet::new(),
+            },
+        );
+        Ok(())
+    }
+
+    /// Takes the references of one compiled spec of the project at `root`
+    /// (opened before); returns the diagnostics on its spans.
+    pub fn take(&mut self, root: &Path, compilation: &Compilation) -> Diagnostics {
+        let mut diagnostics = Diagnostics::default();
+        let references: Vec<(String, crate::source::Span)> = compilation
+            .outputs
+            .iter()
+            .flat_map(|o| o.references.iter().cloned())
+            .collect();
+        for (reference, span) in references {
+            let Some(project) = self.projects.get_mut(root) else {
+                continue;
+            };
+            project.used.insert(reference.clone());
+            let old = project
+                .old
+                .as_ref()
+                .and_then(|l| l.get(&reference))
+                .cloned();
+            let refresh = match &self.mode {
+                Mode::Check { remote } => {
+                    let remote = *remote;
+                    match old {
+                        Some(entry) => {
+                            project.new.insert(reference.clone(), entry.clone());
+                            if remote {
+                                self.check_remote(&reference, &entry, span, &mut diagnostics);
+                            }
+                        }
+                        None => {
+                            self.failed = true;
+                            diagnostics.push(
+                                Diagnostic::error(
+                                    Code::NotLocked,
+                                    span,
+                                    format!("`{reference}` has no entry in {LOCK_FILE}"),
+                                )
+                                .label("this image reference is not locked")
+                                .help("run `imgspec lock` and commit the lock file"),
+                            );
+                        }
+                    }
+                    continue;
+                }
+                Mode::Lock => false,
+                Mode::Update(named) => named.is_empty() || named.contains(&reference),
+            };
+            if let (Some(entry), false) = (&old, refresh) {
+                if let Some(project) = self.projects.get_mut(root) {
+                    project.new.insert(reference.clone(), entry.clone());
+                }
+                continue;
+            }
+            match self.resolve(&reference) {
+                Ok(resolved) => {
+                    if let Some(project) = self.projects.get_mut(root) {
+                        project.new.insert(
+                            reference.clone(),
+                            Entry {
+                                digest: resolved.digest,
+                                platforms: resolved.platforms,
+                            },
+                        );
+                    }
+                }
+                Err(why) => {
+                    self.failed = true;
+                    diagnostics.push(
+                        Diagnostic::error(Code::RegistryFailure, span, format!("cannot resolve `{reference}`: {why}"))
+                            .label("this image reference")
+                            .help("fix the reference or the registry access, then run the command again; the lock file was not changed"),
+                    );
+                }
+            }
+        }
+        diagnostics
+    }
+
+    /// Whether the registry still serves the locked digest for the tag.
+    fn check_remote(
+        &mut self,
+        reference: &str,
+        entry: &Entry,
+        span: crate::source::Span,
+        diagnostics: &mut Diagnostics,
+    ) {
+        match self.resolve(reference) {
+            Ok(now) if now.digest == entry.digest => {}
+            Ok(now) => {
+                self.failed = true;
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::NotLocked,
+                        span,
+                        format!(
+                            "`{reference}` has moved: locked {}, the registry now serves {}",
+                            entry.digest, now.digest
+                        ),
+                    )
+                    .label("the lock file pins an older image")
+                    .help(format!(
+                        "run `imgspec update {reference}` and commit the lock file"
+                    )),
+                );
+            }
+            Err(why) => {
+                self.failed = true;
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::RegistryFailure,
+                        span,
+                        format!("cannot resolve `{reference}`: {why}"),
+                    )
+                    .label("this image reference")
+                    .help("fix the registry access, or check without `--remote`"),
+                );
+            }
+        }
+    }
+
+    fn resolve(&mut self, reference: &str) -> Result<Resolved, String> {
+        if let Some(done) = self.resolved.get(reference) {
+            return done.clone();
+        }
+        let result = match (Reference::parse(reference), self.client) {
+            (None, _) => Err("not a reference a registry can look up".to_string()),
+            (Some(_), None) => Err("no registry client".to_string()),
+            (Some(parsed), Some(client)) => client
+                .resolve(&parsed)
+                .map_err(|f| f.describe(&parsed.registry)),
+        };
+        self.resolved.insert(reference.to_string(), result.clone());
+        result
+    }
+
+    /// Whether a spec of any project uses `reference`.
+    pub fn uses(&self, reference: &str) -> bool {
+        self.projects.values().any(|p| p.used.contains(reference))
+    }
+
+    /// `--check`: entries no spec uses, and a missing lock file, per
+    /// project (lock file path, message).
+    pub fn stale(&mut self) -> Vec<(PathBuf, String)> {
+        let mut out = Vec::new();
+        for project in self.projects.values() {
+            match &project.old {
+                None if !project.used.is_empty() => out.push((
+                    project.path.clone(),
+                    format!(
+                        "there is no {LOCK_FILE}; the specs use {} image references",
+                        project.used.len()
+                    ),
+                )),
+                None => {}
+                Some(old) => {
+                    for (reference, _) in old.iter() {
+                        if !project.used.contains(reference) {
+                            out.push((
+                                project.path.clone(),
+                                format!("`{reference}` is locked, but no spec uses it any more"),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if !out.is_empty() {
+            self.failed = true;
+        }
+        out
+    }
+
+    /// The lock files to write (only those that change) and, per
+    /// reference, what changed: for `lock` and `update`, once nothing
+    /// failed.
+    pub fn results(&self) -> Vec<(PathBuf, String, Vec<Change>)> {
+        let mut out = Vec::new();
+        for project in self.projects.values() {
+            let mut changes = Vec::new();
+            for (reference, entry) in project.new.iter() {
+                let before = project.old.as_ref().and_then(|l| l.get(reference));
+                if before.map(|b| &b.digest) != Some(&entry.digest) {
+                    changes.push((
+                        reference.clone(),
+                        before.map(|b| b.digest.clone()),
+                        entry.digest.clone(),
+                    ));
+                }
+            }
+            let unchanged = project.old.as_ref() == Some(&project.new);
+            // No lock file and nothing to lock: none is written.
+            let nothing = project.old.is_none() && project.new.is_empty();
+            if !(unchanged || nothing) {
+                out.push((project.path.clone(), project.new.render(), changes));
+            }
+        }
+        out
+    }
+}
+
+/// Writes `text` to `path` whole or not at all: a temporary file beside
+/// it, then a rename.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let temporary = dir.join(format!(".{LOCK_FILE}.{}.tmp", std::process::id()));
+    let result = std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+/// `update`'s table: reference, old digest, new digest (shortened).
+pub fn table(changes: &[Change]) -> String {
+    let short = |d: &str| {
+        d.strip_prefix("sha256:").map_or(d.to_string(), |h| {
+            format!("sha256:{}", &h[..h.len().min(12)])
+        })
+    };
+    let rows: Vec<[String; 3]> = changes
+        .iter()
+        .map(|(r, old, new)| {
+            [
+                r.clone(),
+                old.as_deref().map_or("(new)".to_string(), short),
+                short(new),
+            ]
+        })
+        .collect();
+    let header = [
+        "reference".to_string(),
+        "was".to_string(),
+        "now".to_string(),
+    ];
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].len())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1) = (width(0), width(1));
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(rows.iter()) {
+        out.push_str(&format!("{:<w0$}  {:<w1$}  {}\n", row[0], row[1], row[2]));
+    }
+    out
+}

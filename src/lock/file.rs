@@ -1,0 +1,216 @@
+//! `imgspec.lock`: reading and writing. Written by hand (not through a
+//! serializer) so the layout is fixed: a header, then one table per
+//! reference in sorted order.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+
+/// The lock file's name, at the root of the project.
+pub const LOCK_FILE: &str = "imgspec.lock";
+
+/// The format version this compiler reads and writes.
+const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lock {
+    images: BTreeMap<String, Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The digest of the reference's manifest (an image index where the
+    /// tag names several platforms).
+    pub digest: String,
+    /// The platforms the digest holds, `os/arch[/variant]`, sorted.
+    #[serde(default)]
+    pub platforms: Vec<String>,
+}
+
+/// A problem in the file, with the byte range it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub message: String,
+    pub range: Option<std::ops::Range<usize>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    version: u32,
+    #[serde(default)]
+    image: Vec<RawImage>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImage {
+    reference: String,
+    #[serde(flatten)]
+    entry: Entry,
+}
+
+impl Lock {
+    pub fn get(&self, reference: &str) -> Option<&Entry> {
+        self.images.get(reference)
+    }
+
+    pub fn insert(&mut self, reference: String, entry: Entry) {
+        self.images.insert(reference, entry);
+    }
+
+    pub fn remove(&mut self, reference: &str) -> Option<Entry> {
+        self.images.remove(reference)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Entry)> {
+        self.images.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.images.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.images.is_empty()
+    }
+
+    pub fn parse(text: &str) -> Result<Lock, ParseError> {
+        let raw: Raw = toml::from_str(text).map_err(|e| ParseError {
+            message: e.message().to_string(),
+            range: e.span(),
+        })?;
+        if raw.version != VERSION {
+            return Err(ParseError {
+                message: format!(
+                    "lock file version {} is not one this imgspec reads (it reads {VERSION})",
+                    raw.version
+                ),
+                range: None,
+            });
+        }
+        let mut lock = Lock::default();
+        for image in raw.image {
+            if !is_digest(&image.entry.digest) {
+                return Err(ParseError {
+                    message: format!(
+                        "`{}` has digest `{}`, not `sha256:` and 64 hexadecimal digits",
+                        image.reference, image.entry.digest
+                    ),
+                    range: None,
+                });
+            }
+            if lock
+                .images
+                .insert(image.reference.clone(), image.entry)
+                .is_some()
+            {
+                return Err(ParseError {
+                    message: format!("`{}` is locked twice", image.reference),
+                    range: None,
+                });
+            }
+        }
+        Ok(lock)
+    }
+
+    /// The file's text: a header, then the references in sorted order.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# imgspec.lock: the digest of every image the specs use, written by `imgspec lock`.\n",
+        );
+        out.push_str("# `imgspec update` moves tags to their current digests; CI runs `imgspec lock --check`.\n");
+        let _ = writeln!(out, "version = {VERSION}");
+        for (reference, entry) in &self.images {
+            let platforms: Vec<String> = entry.platforms.iter().map(|p| quote(p)).collect();
+            let _ = write!(
+                out,
+                "\n[[image]]\nreference = {}\ndigest = {}\nplatforms = [{}]\n",
+                quote(reference),
+                quote(&entry.digest),
+                platforms.join(", ")
+            );
+        }
+        out
+    }
+}
+
+/// `sha256:` and 64 lower-case hexadecimal digits.
+pub fn is_digest(text: &str) -> bool {
+    text.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// A TOML basic string. References, digests and platforms are plain
+/// characters, but nothing unescaped is ever written.
+fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest(c: char) -> String {
+        format!("sha256:{}", c.to_string().repeat(64))
+    }
+
+    #[test]
+    fn what_is_written_reads_back_the_same() {
+        let mut lock = Lock::default();
+        lock.insert(
+            "python:3.12-slim-bookworm".into(),
+            Entry {
+                digest: digest('a'),
+                platforms: vec!["linux/amd64".into(), "linux/arm64".into()],
+            },
+        );
+        lock.insert(
+            "debian:bookworm-slim".into(),
+            Entry {
+                digest: digest('b'),
+                platforms: vec![],
+            },
+        );
+        let text = lock.render();
+        assert!(
+            text.find("debian:bookworm-slim") < text.find("python:3.12"),
+            "{text}"
+        );
+        assert_eq!(Lock::parse(&text), Ok(lock));
+    }
+
+    #[test]
+    fn a_broken_file_is_refused_with_where() {
+        let err = Lock::parse("version = 1\n[[image]]\nreference = \"a:1\"\n").unwrap_err();
+        assert!(err.message.contains("digest"), "{err:?}");
+        let err = Lock::parse("version = 2\n").unwrap_err();
+        assert!(err.message.contains("version 2"), "{err:?}");
+        let text = format!("version = 1\n[[image]]\nreference = \"a:1\"\ndigest = \"{}\"\n[[image]]\nreference = \"a:1\"\ndigest = \"{}\"\n", digest('c'), digest('d'));
+        assert!(Lock::parse(&text).unwrap_err().message.contains("twice"));
+        assert!(Lock::parse(
+            "version = 1\n[[image]]\nreference = \"a:1\"\ndigest = \"sha256:xyz\"\n"
+        )
+        .is_err());
+    }
+}
