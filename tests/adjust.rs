@@ -100,3 +100,43 @@ fn a_parameter_written_as_a_field_says_to_pass_it_in_the_call() {
         "{text}"
     );
 }
+
+#[test]
+fn commands_that_render_empty_leave_no_empty_run() {
+    // A vendored Go module: nothing to install, the copies are the layer;
+    // a build step a template switches off.
+    let spec = "use std.go\nimage app = go.service(version: \"1.22\", package: \"./cmd/app\") {\n  deps    = [go.modules() { install = \"\"\n manifests += [\"vendor/\"] }]\n  sources = [\"cmd/\"]\n  build   = [\"\", \"go build -mod=vendor -o /usr/local/bin/app ./cmd/app\"]\n}\n";
+    let dir = workspace(
+        "adjust/empty-commands",
+        &[
+            ("app.imgspec", spec),
+            ("go.mod", "module example.com/app\n\ngo 1.22\n"),
+            ("go.sum", ""),
+            (
+                "vendor/modules.txt",
+                "# github.com/x/y v1.0.0\n## explicit\ngithub.com/x/y\n",
+            ),
+            ("cmd/app/main.go", "package main\n\nfunc main() {}\n"),
+        ],
+    );
+    std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
+    let c = compile_file(&dir.join("app.imgspec"));
+    assert_eq!(codes(&c), Vec::<&str>::new(), "{}", rendered(&c));
+    let dockerfile = &c.outputs[0].dockerfile;
+    assert!(
+        dockerfile.contains("COPY vendor/ ./vendor/"),
+        "{dockerfile}"
+    );
+    for run in dockerfile.split("\nRUN ").skip(1) {
+        let command = run
+            .lines()
+            .map(|l| l.trim().trim_end_matches('\\').trim())
+            .filter(|l| !l.starts_with("--mount"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            !command.trim().is_empty() && !command.trim().starts_with("&&"),
+            "an empty RUN in\n{dockerfile}"
+        );
+    }
+}

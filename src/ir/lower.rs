@@ -346,8 +346,12 @@ fn install_lines(
     } else {
         out.extend(copies(&manifest_entries(eco), Reason::Manifests));
     }
-    let run = commands(install.iter().map(|s| s.value.as_str()), mounts);
-    in_dir(&mut out, workdir, eco.dir.as_deref(), run, reason, eco.span);
+    // Nothing to run when the dependencies come with the manifests (a Go
+    // module's vendor/): the copies alone are the dependency layer.
+    if !install.is_empty() {
+        let run = commands(install.iter().map(|s| s.value.as_str()), mounts);
+        in_dir(&mut out, workdir, eco.dir.as_deref(), run, reason, eco.span);
+    }
     out
 }
 

@@ -238,6 +238,9 @@ fn build_fields(
             fields::list(v)
                 .into_iter()
                 .filter_map(|s| step(s, d))
+                // A step that renders empty is left out, as ecosystem
+                // commands are: a template switches one off that way.
+                .filter(|s| !s.run.trim().is_empty())
                 .collect()
         })
         .unwrap_or_default();
