@@ -4,13 +4,14 @@
 #
 # Usage:  bash scripts/e2e.sh [extra arguments for the test binary, e.g. a case name]
 #
-# Starts the engine first (idempotent). CA certificates that the host's administrator
-# added (*.crt in /usr/local/share/ca-certificates, e.g. a TLS-inspecting proxy's) are
-# trusted inside the engine's images too, unless IMGSPEC_ENGINE_EXTRA_CA already says
-# what to trust. After the suite, a bake check: `imgspec bake examples` writes
-# target/e2e/docker-bake.json, and `docker buildx bake --print` must parse it.
-# Exits non-zero when a case fails, the bake check fails or the engine cannot be
-# started. The report is written to target/e2e/report.md and target/e2e/report.json.
+# Starts the engine and its local registry first (both idempotent). CA certificates that
+# the host's administrator added (*.crt in /usr/local/share/ca-certificates, e.g. a
+# TLS-inspecting proxy's) are trusted inside the engine's images too, unless
+# IMGSPEC_ENGINE_EXTRA_CA already says what to trust. After the suite, a bake check:
+# `imgspec bake examples` writes target/e2e/docker-bake.json, and `docker buildx bake
+# --print` must parse it. Exits non-zero when a case fails, the bake check fails or the
+# engine or registry cannot be started. The report is written to target/e2e/report.md
+# and target/e2e/report.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,10 @@ if [ -z "${IMGSPEC_ENGINE_EXTRA_CA:-}" ] && [ -d "$host_ca_dir" ] \
 fi
 
 bash scripts/engine.sh start
+# The engine's local registry (TLS, token authentication), the stand-ins pushed into it.
+registry_started=$(date +%s)
+bash scripts/engine.sh registry
+echo "[e2e] local registry ready in $(( $(date +%s) - registry_started )) s"
 # shellcheck source=/dev/null
 . "${IMGSPEC_ENGINE_PREFIX:-/var/lib/imgspec-engine}/env.sh"
 docker version --format '[e2e] engine: client {{.Client.Version}}, server {{.Server.Version}}'

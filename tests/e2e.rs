@@ -2965,3 +2965,495 @@ fn hostile_values_arrive_as_written() {
     }
     eprintln!("[e2e hostile] WORKDIR, COPY sources, ENV and LABEL hold their values exactly");
 }
+
+// ------------------------------------------------------------------ local registry
+
+/// The local registry of `scripts/engine.sh registry`, as its `env.sh` names it (the
+/// script's own values when the variables are unset).
+struct LocalRegistry {
+    host: String,
+    ca: PathBuf,
+    user: String,
+    password: String,
+}
+
+impl LocalRegistry {
+    fn from_env() -> LocalRegistry {
+        let var = |name: &str, default: &str| std::env::var(name).unwrap_or(default.to_string());
+        LocalRegistry {
+            host: var("IMGSPEC_REGISTRY", "localhost:5443"),
+            ca: std::env::var_os("IMGSPEC_REGISTRY_CA")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| engine_prefix().join("registry/ca.crt")),
+            user: var("IMGSPEC_REGISTRY_USER", "imgspec"),
+            password: var("IMGSPEC_REGISTRY_PASSWORD", "imgspec-registry"),
+        }
+    }
+
+    /// `curl` trusting the registry's CA (which no system store holds), with `args`
+    /// before the URL.
+    fn curl(&self, args: &[&str], url: &str) -> Reply {
+        let out = Command::new("curl")
+            .args(["-sS", "-i", "--max-time", "30", "--cacert"])
+            .arg(&self.ca)
+            .args(args)
+            .arg(url)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run curl: {e}"));
+        assert!(
+            out.status.success(),
+            "curl {url} failed ({}): {}\nIs the registry up? Start it with \
+             `bash scripts/engine.sh registry` (scripts/e2e.sh does).",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Reply::parse(&out.stdout, url)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("https://{}/v2/{path}", self.host)
+    }
+
+    /// A token from the realm of `challenge` (anonymous without `credentials`).
+    fn token(&self, challenge: &Challenge, scope: &str, credentials: bool) -> Reply {
+        let mut args = vec![
+            "-G".to_string(),
+            "--data-urlencode".to_string(),
+            format!("service={}", challenge.service),
+            "--data-urlencode".to_string(),
+            format!("scope={scope}"),
+        ];
+        if credentials {
+            args.extend(["-u".to_string(), format!("{}:{}", self.user, self.password)]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.curl(&args, &challenge.realm)
+    }
+
+    /// `GET` or `HEAD` with a bearer token and an Accept header.
+    fn get(&self, method: &str, path: &str, token: &str, accept: &str) -> Reply {
+        let auth = format!("Authorization: Bearer {token}");
+        let accept = format!("Accept: {accept}");
+        // curl -I: a HEAD whose Content-Length announces no body to wait for.
+        let method = if method == "HEAD" { "-I" } else { "-G" };
+        self.curl(&[method, "-H", &auth, "-H", &accept], &self.url(path))
+    }
+}
+
+/// An HTTP response as curl printed it (`-i`): the last status line's status, headers
+/// (names lowercased) and body.
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn parse(raw: &[u8], url: &str) -> Reply {
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| {
+                panic!(
+                    "{url}: no header block in {:?}",
+                    String::from_utf8_lossy(raw)
+                )
+            });
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("{url}: no status line in {head:?}"));
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Reply {
+            status,
+            headers,
+            body: raw[split + 4..].to_vec(),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    fn digest(&self) -> String {
+        self.header("docker-content-digest")
+            .unwrap_or_else(|| panic!("no Docker-Content-Digest: {:?}", self.headers))
+            .to_string()
+    }
+}
+
+/// The parameters of a `WWW-Authenticate: Bearer ...` header.
+struct Challenge {
+    realm: String,
+    service: String,
+    scope: String,
+    error: String,
+}
+
+fn bearer_challenge(reply: &Reply) -> Challenge {
+    let header = reply
+        .header("www-authenticate")
+        .unwrap_or_else(|| panic!("a {} without WWW-Authenticate", reply.status));
+    let params = header
+        .strip_prefix("Bearer ")
+        .unwrap_or_else(|| panic!("not a Bearer challenge: {header}"));
+    let mut found = BTreeMap::new();
+    let mut rest = params;
+    while let Some((key, after)) = rest.split_once("=\"") {
+        let (value, tail) = after.split_once('"').expect("closing quote");
+        found.insert(
+            key.trim_start_matches(',').trim().to_string(),
+            value.to_string(),
+        );
+        rest = tail;
+    }
+    let get = |k: &str| found.get(k).cloned().unwrap_or_default();
+    Challenge {
+        realm: get("realm"),
+        service: get("service"),
+        scope: get("scope"),
+        error: get("error"),
+    }
+}
+
+/// The claims of a JWT (its middle part, base64url without padding).
+fn jwt_claims(token: &str) -> Value {
+    let part = token.split('.').nth(1).expect("a JWT has three parts");
+    let mut bits = 0u32;
+    let mut nbits = 0;
+    let mut bytes = Vec::new();
+    for c in part.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => panic!("not base64url: {part}"),
+        };
+        bits = (bits << 6) | u32::from(v);
+        nbits += 6;
+        if nbits >= 8 {
+            nbits -= 8;
+            bytes.push((bits >> nbits) as u8);
+            bits &= (1 << nbits) - 1;
+        }
+    }
+    serde_json::from_slice(&bytes).expect("JWT claims are JSON")
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    let mut child = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sha256sum");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(data)
+        .expect("write to sha256sum");
+    let out = child.wait_with_output().expect("sha256sum");
+    let text = String::from_utf8_lossy(&out.stdout);
+    format!("sha256:{}", text.split_whitespace().next().unwrap_or(""))
+}
+
+fn engine_script(args: &[&str]) -> String {
+    let out = Command::new("bash")
+        .arg(repo_root().join("scripts/engine.sh"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("bash scripts/engine.sh");
+    check(&out, &format!("scripts/engine.sh {}", args.join(" ")));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+const MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json, \
+                        application/vnd.oci.image.manifest.v1+json";
+const INDEX: &str = "application/vnd.oci.image.index.v1+json, \
+                     application/vnd.docker.distribution.manifest.list.v2+json";
+
+/// The `os/architecture` of each entry of an index.
+fn index_platforms(index: &Value) -> Vec<String> {
+    index["manifests"]
+        .as_array()
+        .expect("an index has manifests")
+        .iter()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["platform"]["os"].as_str().unwrap_or("?"),
+                m["platform"]["architecture"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
+/// The local registry of `scripts/engine.sh registry` behaves as Docker Hub and GHCR
+/// do: Bearer challenges, tokens from the realm, anonymous pulls of `library/` only,
+/// credentials for `private/`, multi-platform indexes in both formats, and a tag that
+/// `registry-move` moves (and `registry` puts back).
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn local_registry_serves_tokens_and_indexes() {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let reg = LocalRegistry::from_env();
+    assert!(
+        reg.ca.exists(),
+        "no registry CA at {}: run `bash scripts/engine.sh registry`",
+        reg.ca.display()
+    );
+
+    // Anonymous, no token: 401 and a Bearer challenge naming the scope.
+    let first = reg.curl(
+        &["-H", &format!("Accept: {MANIFEST}")],
+        &reg.url("library/python/manifests/3.11"),
+    );
+    assert_eq!(first.status, 401, "{}", first.text());
+    let challenge = bearer_challenge(&first);
+    assert!(
+        challenge.realm.starts_with("https://"),
+        "{}",
+        challenge.realm
+    );
+    assert!(!challenge.service.is_empty());
+    assert_eq!(challenge.scope, "repository:library/python:pull");
+
+    // An anonymous token from the realm: pull of library/python granted.
+    let token = reg.token(&challenge, &challenge.scope, false);
+    assert_eq!(token.status, 200, "{}", token.text());
+    let jwt = token.json()["token"].as_str().expect("token").to_string();
+    let claims = jwt_claims(&jwt);
+    assert_eq!(claims["aud"], challenge.service.as_str());
+    assert_eq!(
+        claims["access"],
+        json!([{"type": "repository", "name": "library/python", "actions": ["pull"]}])
+    );
+    let manifest = reg.get("GET", "library/python/manifests/3.11", &jwt, MANIFEST);
+    assert_eq!(manifest.status, 200, "{}", manifest.text());
+    let digest = manifest.digest();
+    assert_eq!(
+        digest,
+        sha256_hex(&manifest.body),
+        "the digest is the body's"
+    );
+    let long = reg.get(
+        "HEAD",
+        "library/python/manifests/3.11-slim-bookworm",
+        &jwt,
+        MANIFEST,
+    );
+    assert_eq!(
+        (long.status, long.digest()),
+        (200, digest.clone()),
+        "3.11 and 3.11-slim-bookworm differ"
+    );
+    eprintln!("[e2e registry] anonymous pull of library/python:3.11 = {digest}");
+
+    // Anonymous push is not granted.
+    let push = reg.token(&challenge, "repository:library/python:pull,push", false);
+    let push_jwt = push.json()["token"].as_str().expect("token").to_string();
+    let upload = reg.curl(
+        &[
+            "-X",
+            "POST",
+            "-H",
+            &format!("Authorization: Bearer {push_jwt}"),
+        ],
+        &reg.url("library/python/blobs/uploads/"),
+    );
+    assert_eq!(upload.status, 401, "anonymous push: {}", upload.text());
+
+    // private/app: anonymous is refused, wrong credentials too, the right ones pass.
+    let private = "private/app/manifests/1.0";
+    let first = reg.curl(&["-H", &format!("Accept: {MANIFEST}")], &reg.url(private));
+    assert_eq!(first.status, 401);
+    let private_challenge = bearer_challenge(&first);
+    let anonymous = reg.token(&private_challenge, &private_challenge.scope, false);
+    if anonymous.status == 200 {
+        let jwt = anonymous.json()["token"]
+            .as_str()
+            .expect("token")
+            .to_string();
+        let denied = reg.get("GET", private, &jwt, MANIFEST);
+        assert_eq!(
+            denied.status,
+            401,
+            "anonymous pull of private/app: {}",
+            denied.text()
+        );
+        assert_eq!(bearer_challenge(&denied).error, "insufficient_scope");
+    } else {
+        assert_eq!(anonymous.status, 401, "{}", anonymous.text());
+    }
+    let wrong = reg.curl(
+        &[
+            "-G",
+            "--data-urlencode",
+            &format!("scope={}", private_challenge.scope),
+            "-u",
+            &format!("{}:not-the-password", reg.user),
+        ],
+        &private_challenge.realm,
+    );
+    assert_eq!(wrong.status, 401, "wrong password: {}", wrong.text());
+    let granted = reg.token(&private_challenge, &private_challenge.scope, true);
+    assert_eq!(granted.status, 200, "{}", granted.text());
+    let jwt = granted.json()["token"].as_str().expect("token").to_string();
+    let app = reg.get("GET", private, &jwt, MANIFEST);
+    assert_eq!(
+        app.status,
+        200,
+        "private/app with credentials: {}",
+        app.text()
+    );
+    eprintln!(
+        "[e2e registry] private/app:1.0 needs the credentials: {}",
+        app.digest()
+    );
+
+    // Multi-platform: tool:1.0 is an OCI index, tool:0.9 a Docker manifest list, both
+    // linux/amd64 and linux/arm64, whose images say so in their configs.
+    let scope = "repository:library/tool:pull";
+    let tool = reg.token(&challenge, scope, false).json()["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    for (tag, media) in [
+        ("1.0", "application/vnd.oci.image.index.v1+json"),
+        (
+            "0.9",
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+        ),
+    ] {
+        let index = reg.get(
+            "GET",
+            &format!("library/tool/manifests/{tag}"),
+            &tool,
+            INDEX,
+        );
+        assert_eq!(index.status, 200, "{}", index.text());
+        assert_eq!(index.header("content-type"), Some(media), "tool:{tag}");
+        assert_eq!(index.digest(), sha256_hex(&index.body));
+        let index = index.json();
+        let platforms = index_platforms(&index);
+        for want in ["linux/amd64", "linux/arm64"] {
+            assert!(
+                platforms.contains(&want.to_string()),
+                "tool:{tag}: {platforms:?}"
+            );
+        }
+        for entry in index["manifests"].as_array().expect("manifests") {
+            let arch = entry["platform"]["architecture"].as_str().expect("arch");
+            if arch == "unknown" {
+                continue; // an attestation, as BuildKit attaches them
+            }
+            let child_digest = entry["digest"].as_str().expect("digest");
+            let child = reg.get(
+                "GET",
+                &format!("library/tool/manifests/{child_digest}"),
+                &tool,
+                MANIFEST,
+            );
+            assert_eq!(child.status, 200, "{}", child.text());
+            let config_digest = child.json()["config"]["digest"]
+                .as_str()
+                .expect("config")
+                .to_string();
+            let config = reg.get(
+                "GET",
+                &format!("library/tool/blobs/{config_digest}"),
+                &tool,
+                "*/*",
+            );
+            assert_eq!(config.status, 200);
+            assert_eq!(
+                config.json()["architecture"],
+                arch,
+                "tool:{tag} {child_digest}"
+            );
+        }
+        eprintln!("[e2e registry] tool:{tag}: {media}, {platforms:?}");
+    }
+
+    // The engine pulls from it through the same token dance (its CA in certs.d).
+    let pulled = "localhost:5443/library/tool:1.0";
+    if reg.host == "localhost:5443" {
+        check(
+            &docker(&["pull", "-q", pulled]),
+            "docker pull library/tool:1.0",
+        );
+        assert_eq!(
+            inspect_image(pulled, "{{.Os}}/{{.Architecture}}"),
+            "linux/amd64"
+        );
+        let _ = docker(&["image", "rm", pulled]);
+    }
+
+    // registry-move moves a tag (the index and every image in it), `registry` puts it back.
+    let moving = "library/tool/manifests/moving";
+    let before = reg.get("GET", moving, &tool, INDEX);
+    assert_eq!(before.status, 200, "{}", before.text());
+    let moved_log = engine_script(&["registry-move", "library/tool:moving"]);
+    let after = reg.get("GET", moving, &tool, INDEX);
+    assert_eq!(after.status, 200, "{}", after.text());
+    assert_ne!(
+        after.digest(),
+        before.digest(),
+        "registry-move left the digest: {moved_log}"
+    );
+    let children = |r: &Reply| -> Vec<String> {
+        r.json()["manifests"]
+            .as_array()
+            .expect("manifests")
+            .iter()
+            .map(|m| m["digest"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let (old, new) = (children(&before), children(&after));
+    assert!(old.iter().all(|d| !new.contains(d)), "{old:?} -> {new:?}");
+    assert_eq!(
+        index_platforms(&after.json()),
+        index_platforms(&before.json())
+    );
+    let one_oh = reg.get("HEAD", "library/tool/manifests/1.0", &tool, INDEX);
+    assert_eq!(
+        one_oh.digest(),
+        before.digest(),
+        "moving tool:moving moved tool:1.0"
+    );
+    eprintln!(
+        "[e2e registry] registry-move: {} -> {}",
+        before.digest(),
+        after.digest()
+    );
+    engine_script(&["registry"]);
+    let back = reg.get("HEAD", moving, &tool, INDEX);
+    assert_eq!(
+        back.digest(),
+        before.digest(),
+        "`engine.sh registry` did not put it back"
+    );
+}
