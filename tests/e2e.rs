@@ -2966,6 +2966,203 @@ fn hostile_values_arrive_as_written() {
     eprintln!("[e2e hostile] WORKDIR, COPY sources, ENV and LABEL hold their values exactly");
 }
 
+// ------------------------------------------------------------------ lock
+
+/// `imgspec lock` against the engine's registry, TLS and token
+/// authentication as real registries have them: the private image needs
+/// the Docker configuration's credentials (without them: E0162 and no lock
+/// file), a multi-platform tag locks its index digest (the one the
+/// registry serves), a moved tag fails `lock --check --remote` and is
+/// moved by `update`, and the image compiled from the lock file builds on
+/// the engine, which pulls its base by that digest.
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn lock_against_the_engine_registry_and_build_by_digest() {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let reg = LocalRegistry::from_env();
+    let host = reg.host.clone();
+    let dir = out_root().join("lock-registry");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).expect("create the project");
+    let spec = format!(
+        "base remote(reference: string) {{\n  ref      = reference\n  distro   = debian\n  libc     = glibc\n  shell    = bash\n  packages = apt\n}}\n\n\
+         image app {{\n  base = remote(reference: \"{host}/library/python:3.11-slim-bookworm\")\n  run {{\n    cmd = [\"python\", \"-c\", \"print('locked')\"]\n  }}\n}}\n\n\
+         image tool {{\n  base = remote(reference: \"{host}/library/tool:1.0\")\n  run {{\n    cmd = [\"/tool\"]\n  }}\n}}\n\n\
+         image moving {{\n  base = remote(reference: \"{host}/library/tool:moving\")\n  run {{\n    cmd = [\"/tool\"]\n  }}\n}}\n\n\
+         image private {{\n  base = remote(reference: \"{host}/private/app:1.0\")\n  run {{\n    cmd = [\"/app\"]\n  }}\n}}\n"
+    );
+    write(&dir.join("app.imgspec"), &spec);
+    // The registry's CA, where Docker would look for it.
+    let certs = dir.join("certs.d");
+    std::fs::create_dir_all(certs.join(&host)).expect("certs.d");
+    std::fs::copy(&reg.ca, certs.join(&host).join("ca.crt")).expect("copy the CA");
+    let anonymous = dir.join("docker-anonymous");
+    std::fs::create_dir_all(&anonymous).expect("config dir");
+    let logged_in = dir.join("docker-login");
+    std::fs::create_dir_all(&logged_in).expect("config dir");
+    let auth = base64_encode(&format!("{}:{}", reg.user, reg.password));
+    write(
+        &logged_in.join("config.json"),
+        &format!("{{\"auths\": {{\"{host}\": {{\"auth\": \"{auth}\"}}}}}}"),
+    );
+    let imgspec = |args: &[&str], config: &Path| -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_imgspec"));
+        command.args(args);
+        if matches!(args.first(), Some(&"lock") | Some(&"update")) {
+            command.arg("--certs-dir").arg(&certs);
+        }
+        command
+            .current_dir(&dir)
+            .env("DOCKER_CONFIG", config)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run imgspec")
+    };
+    let said = |out: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+
+    // Anonymous: the public images resolve, the private one does not.
+    let out = imgspec(&["lock", "app.imgspec"], &anonymous);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        said(&out).contains("E0162") && said(&out).contains("private/app:1.0"),
+        "{}",
+        said(&out)
+    );
+    assert!(
+        !dir.join("imgspec.lock").exists(),
+        "a lock file was written after a failure"
+    );
+
+    let out = imgspec(&["lock", "app.imgspec"], &logged_in);
+    assert!(out.status.success(), "{}", said(&out));
+    let lock = std::fs::read_to_string(dir.join("imgspec.lock")).expect("the lock file");
+
+    // The index digest the registry serves for tool:1.0, asked with curl.
+    let first = reg.curl(&["-I"], &reg.url("library/tool/manifests/1.0"));
+    let challenge = bearer_challenge(&first);
+    let token = reg
+        .token(&challenge, "repository:library/tool:pull", false)
+        .json()["token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
+    let index = reg
+        .get(
+            "HEAD",
+            "library/tool/manifests/1.0",
+            &token,
+            "application/vnd.oci.image.index.v1+json",
+        )
+        .digest();
+    assert!(
+        lock.contains(&format!("reference = \"{host}/library/tool:1.0\"\ndigest = \"{index}\"\nplatforms = [\"linux/amd64\", \"linux/arm64/v8\"]")),
+        "{lock}"
+    );
+
+    // A moved tag: offline the check passes, asking the registry it fails,
+    // and `update` moves it.
+    let moved = Command::new("bash")
+        .args(["scripts/engine.sh", "registry-move", "library/tool:moving"])
+        .current_dir(repo_root())
+        .output()
+        .expect("engine.sh registry-move");
+    check(&moved, "engine.sh registry-move library/tool:moving");
+    assert!(imgspec(&["lock", "--check", "app.imgspec"], &logged_in)
+        .status
+        .success());
+    let out = imgspec(&["lock", "--check", "--remote", "app.imgspec"], &logged_in);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        said(&out).contains("tool:moving` has moved"),
+        "{}",
+        said(&out)
+    );
+    let out = imgspec(
+        &[
+            "update",
+            &format!("{host}/library/tool:moving"),
+            "--specs",
+            "app.imgspec",
+        ],
+        &logged_in,
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("tool:moving"),
+        "{}",
+        said(&out)
+    );
+    assert!(
+        imgspec(&["lock", "--check", "--remote", "app.imgspec"], &logged_in)
+            .status
+            .success()
+    );
+
+    // Compiled from the lock file and built: the engine pulls the base by
+    // the locked digest.
+    let out = imgspec(
+        &["compile", "app.imgspec", "--image", "app", "-o", "-"],
+        &anonymous,
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    let dockerfile = String::from_utf8_lossy(&out.stdout).to_string();
+    let line = lock
+        .split("[[image]]")
+        .find(|t| t.contains("library/python:3.11-slim-bookworm"))
+        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("digest = \"")))
+        .map(|d| d.trim_end_matches('"').to_string())
+        .expect("python's digest in the lock file");
+    let from = format!("FROM {host}/library/python:3.11-slim-bookworm@{line}");
+    assert!(dockerfile.contains(&from), "{dockerfile}");
+    write(&dir.join("Dockerfile"), &dockerfile);
+    let tag = "imgspec-e2e/lock-registry";
+    let _images = Images::new(&[tag]);
+    let out = docker(&[
+        "build",
+        "--network=host",
+        "-t",
+        tag,
+        &dir.display().to_string(),
+    ]);
+    check(&out, "docker build of the locked Dockerfile");
+    let run = docker(&["run", "--rm", "--network=none", tag]);
+    check(&run, "docker run");
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "locked");
+    let pulled = inspect_image(&format!("{host}/library/python@{line}"), "{{.Id}}");
+    assert!(pulled.starts_with("sha256:"), "{pulled}");
+    // Put the moved tag back for the next run.
+    let _ = Command::new("bash")
+        .args(["scripts/engine.sh", "registry"])
+        .current_dir(repo_root())
+        .output();
+    eprintln!("[e2e lock] locked against the TLS registry, moved, updated, built by digest");
+}
+
+/// Standard base64, for a Docker `auths` entry.
+fn base64_encode(text: &str) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 // ------------------------------------------------------------------ local registry
 
 /// The local registry of `scripts/engine.sh registry`, as its `env.sh` names it (the
