@@ -96,6 +96,13 @@ fn write_instruction(
         Instruction::Declare(names) => line(out, "ARG", &names.join(" ")),
         Instruction::Env(vars) => line(out, "ENV", &assignments(vars, false)),
         Instruction::Label(labels) => line(out, "LABEL", &assignments(labels, true)),
+        Instruction::LabelFromArgs(labels) => {
+            let references: Vec<(String, String)> = labels
+                .iter()
+                .map(|(key, arg)| (key.clone(), format!("${{{arg}}}")))
+                .collect();
+            line(out, "LABEL", &assignments(&references, false))
+        }
         Instruction::User(user) => line(out, "USER", user),
         Instruction::Expose(ports) => line(
             out,

@@ -408,10 +408,62 @@ pub struct Image {
 }
 
 /// How CI builds and pushes the image: read by `imgspec bake`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Publish {
     pub tags: Vec<String>,
     pub platforms: Vec<String>,
     /// A registry reference for the BuildKit layer cache.
     pub cache: Option<String>,
+    /// The standard OCI labels the runner carries from build arguments:
+    /// present with a `publish` block unless `oci_labels = false`.
+    pub provenance: Option<Provenance>,
+    /// The attestations bake requests (`attest = ["provenance", "sbom"]`),
+    /// sorted and deduplicated.
+    pub attest: Vec<Attestation>,
+}
+
+/// `org.opencontainers.image.{created,revision,source,version}`, each from
+/// a build argument the runner declares last, so a new commit changes
+/// that metadata and no layer. The spec gives `source` and `version` as
+/// the arguments' defaults; CI gives the rest at build time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// A URL of the source repository.
+    pub source: Option<Spanned<String>>,
+    /// The version, as written: `$NAME` refers to one of the image's
+    /// `args`, as in `env`.
+    pub version: Option<Spanned<String>>,
+    /// The `publish` block, for `explain`.
+    pub span: Span,
+}
+
+impl Provenance {
+    /// Each label and the build argument it takes its value from, in the
+    /// order they are written.
+    pub const LABELS: [(&'static str, &'static str); 4] = [
+        ("org.opencontainers.image.created", "IMGSPEC_CREATED"),
+        ("org.opencontainers.image.revision", "IMGSPEC_REVISION"),
+        ("org.opencontainers.image.source", "IMGSPEC_SOURCE"),
+        ("org.opencontainers.image.version", "IMGSPEC_VERSION"),
+    ];
+
+    /// The default the runner's `ARG` gives each argument: what the spec
+    /// says, else empty (a plain `docker build` still works).
+    pub fn default_of(&self, arg: &str) -> String {
+        let given = match arg {
+            "IMGSPEC_SOURCE" => self.source.as_ref(),
+            "IMGSPEC_VERSION" => self.version.as_ref(),
+            _ => None,
+        };
+        given.map(|s| s.value.clone()).unwrap_or_default()
+    }
+}
+
+/// An attestation BuildKit attaches to the pushed image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Attestation {
+    /// SLSA provenance, `mode=max`: the build's full definition.
+    Provenance,
+    /// A software bill of materials of the runner's files.
+    Sbom,
 }

@@ -2892,6 +2892,101 @@ fn go_cross_arm64() {
     );
 }
 
+/// `tests/e2e/go/provenance.imgspec`: the OCI labels of `publish`, filled
+/// from build arguments as `imgspec bake` passes them (a source with quotes
+/// and `$`, which must not be expanded again), and `SOURCE_DATE_EPOCH` as
+/// the image's creation time. A second build for another commit, at
+/// another time, must run no step: the arguments are declared after the
+/// runner's last layer and nowhere else.
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn provenance_labels_arrive_from_build_arguments() {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let (dir, output) = prepare_project("go", "provenance.imgspec", "go-provenance");
+    assert!(
+        output
+            .dockerfile
+            .contains("LABEL org.opencontainers.image.created=\"${IMGSPEC_CREATED}\""),
+        "{}",
+        output.dockerfile
+    );
+    let tag = "imgspec-e2e/go-provenance";
+    let mut images = Images::new(&[tag]);
+    let source = r#"https://example.com/it's "quoted" $HOME"#;
+    let build = |revision: &str, epoch: &str, created: &str, label: &str| {
+        let out = docker(&[
+            "build",
+            "--network=host",
+            "--progress=plain",
+            "-t",
+            tag,
+            "--build-arg",
+            &format!("IMGSPEC_REVISION={revision}"),
+            "--build-arg",
+            &format!("IMGSPEC_CREATED={created}"),
+            "--build-arg",
+            &format!("IMGSPEC_SOURCE={source}"),
+            "--build-arg",
+            &format!("SOURCE_DATE_EPOCH={epoch}"),
+            &dir.display().to_string(),
+        ]);
+        check(&out, &format!("docker build ({label})"));
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        write(&dir.join(format!("build-{label}.log")), &log);
+        log
+    };
+    let labels = || -> Value {
+        serde_json::from_str(&inspect_image(tag, "{{json .Config.Labels}}")).expect("labels JSON")
+    };
+
+    let first = "0123456789abcdef0123456789abcdef01234567";
+    build(first, "1714555800", "2024-05-01T09:30:00Z", "first");
+    images.add(tag);
+    let got = labels();
+    assert_eq!(got["org.opencontainers.image.revision"], first, "{got}");
+    assert_eq!(
+        got["org.opencontainers.image.created"], "2024-05-01T09:30:00Z",
+        "{got}"
+    );
+    assert_eq!(got["org.opencontainers.image.source"], source, "{got}");
+    // The spec's version, through the image's own argument.
+    assert_eq!(got["org.opencontainers.image.version"], "1.4.2", "{got}");
+    // BuildKit takes the image's creation time from SOURCE_DATE_EPOCH.
+    assert_eq!(inspect_image(tag, "{{.Created}}"), "2024-05-01T09:30:00Z");
+    let layers = || inspect_image(tag, "{{json .RootFS.Layers}}");
+    let first_layers = layers();
+
+    let second = "89abcdef0123456789abcdef0123456789abcdef";
+    let log = build(second, "1714642200", "2024-05-02T09:30:00Z", "second");
+    images.add(tag);
+    // Every RUN and COPY cached (BuildKit may report the WORKDIR straight
+    // after `FROM scratch` as run: it is only a mkdir), and the same layers.
+    let steps = parse_steps(&log);
+    let rerun: Vec<&Step> = steps
+        .iter()
+        .filter(|s| s.instruction.starts_with("RUN ") || s.instruction.starts_with("COPY "))
+        .filter(|s| s.status != Status::Cached)
+        .collect();
+    assert!(
+        steps.len() >= 5 && rerun.is_empty(),
+        "a new commit re-ran {rerun:#?}\n{}",
+        tail(&log, 60)
+    );
+    assert_eq!(layers(), first_layers, "a new commit changed a layer");
+    let got = labels();
+    assert_eq!(got["org.opencontainers.image.revision"], second, "{got}");
+    assert_eq!(
+        got["org.opencontainers.image.created"], "2024-05-02T09:30:00Z",
+        "{got}"
+    );
+    eprintln!(
+        "[e2e provenance] OCI labels as given, Created from SOURCE_DATE_EPOCH; \
+         another commit: {} steps, every RUN and COPY cached, the same layers",
+        steps.len()
+    );
+}
+
 // ------------------------------------------------------------------ hostile values
 
 /// `tests/e2e/hostile/service.imgspec`: quotes, `$`, backslashes, spaces and

@@ -106,6 +106,10 @@ const FIELDS: &[(&str, &str)] = &[
         "arg",
         r#"args = { VERSION = @ } build = ["make VERSION=$VERSION"]"#,
     ),
+    // The OCI labels' defaults: a version as written, a URL after
+    // `https://example.com/`.
+    ("publish_version", r#"publish { version = @ }"#),
+    ("publish_source", r#"publish { source = @ }"#),
     ("cache", r#"build = [step("make", cache: [@])]"#),
     ("secret", r#"build = [step("make", secrets: [@])]"#),
     ("step_dir", r#"build = [step("make", dir: @)]"#),
@@ -226,6 +230,7 @@ fn hostile_strings_never_change_the_instruction_structure() {
             "stop_signal" => "SIGTERM",
             "base_ref" => "debian:bookworm-slim",
             "file_url" => "https://example.com/tool",
+            "publish_source" => "https://example.com/plain",
             "file_to" | "file_from" => "/plain",
             "file_image" => "busybox:1.36",
             "artifact_mode" => "0755",
@@ -250,7 +255,7 @@ fn hostile_strings_never_change_the_instruction_structure() {
                     | "file_from"
             ) {
                 format!("/{value}")
-            } else if *name == "file_url" {
+            } else if *name == "file_url" || *name == "publish_source" {
                 format!("https://example.com/{value}")
             } else {
                 value.to_string()
@@ -355,6 +360,12 @@ fn expected_values(field: &str, value: &str) -> Vec<serde_json::Value> {
     match field {
         "env" => vec![json!({"keyword": "ENV", "key": "GREETING", "value": plain})],
         "arg" => vec![json!({"keyword": "ARG", "key": "VERSION", "value": plain})],
+        "publish_version" => {
+            vec![json!({"keyword": "ARG", "key": "IMGSPEC_VERSION", "value": plain})]
+        }
+        "publish_source" => {
+            vec![json!({"keyword": "ARG", "key": "IMGSPEC_SOURCE", "value": plain})]
+        }
         "label" => vec![
             json!({"keyword": "LABEL", "key": "org.opencontainers.image.title", "value": plain}),
         ],

@@ -795,6 +795,8 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
     }
     // Build arguments the runner's environment or labels name (a version,
     // a commit): declared here too, since an ARG is scoped to its stage.
+    // A `version` in `publish` may name one too.
+    let provenance = image.publish.provenance.as_ref();
     let metadata: Vec<&str> = image
         .build
         .deps
@@ -803,6 +805,11 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
         .chain(&runner.env)
         .map(|v| v.value.as_str())
         .chain(runner.labels.iter().map(|(_, v, _)| v.as_str()))
+        .chain(
+            provenance
+                .and_then(|p| p.version.as_ref())
+                .map(|v| v.value.as_str()),
+        )
         .collect();
     let carried: Vec<&crate::model::EnvVar> = image
         .args
@@ -850,6 +857,9 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
             Reason::Metadata,
             runner.labels.iter().map(|l| l.2),
         ));
+    }
+    if let Some(provenance) = provenance {
+        out.extend(provenance_lines(provenance));
     }
     if !runner.expose.is_empty() {
         let mut ports: Vec<u16> = runner.expose.iter().map(|p| p.value).collect();
@@ -934,6 +944,36 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
         shell: base.shell.path().map(str::to_string),
         lines: out,
     }
+}
+
+/// The OCI labels of `publish`, each from a build argument. Declared in
+/// the runner only, after every layer: BuildKit reads an ARG's value into
+/// the cache key of the RUN steps after it, so in any earlier place a new
+/// commit would rebuild them. A plain `docker build` gets the defaults (the
+/// spec's `source` and `version`, else empty).
+fn provenance_lines(provenance: &crate::model::Provenance) -> [Line; 2] {
+    use crate::model::Provenance;
+    let spans = || {
+        std::iter::once(provenance.span)
+            .chain(provenance.source.as_ref().map(|s| s.span))
+            .chain(provenance.version.as_ref().map(|v| v.span))
+    };
+    let args = Provenance::LABELS
+        .iter()
+        .map(|(_, arg)| (arg.to_string(), provenance.default_of(arg)))
+        .collect();
+    let labels = Provenance::LABELS
+        .iter()
+        .map(|(label, arg)| (label.to_string(), arg.to_string()))
+        .collect();
+    [
+        Line::new(Instruction::Arg(args), Reason::Provenance, spans()),
+        Line::new(
+            Instruction::LabelFromArgs(labels),
+            Reason::Provenance,
+            spans(),
+        ),
+    ]
 }
 
 /// Artifacts given an `owner` or a `mode` keep them in the runner: found

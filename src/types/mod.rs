@@ -11,6 +11,7 @@ mod files;
 mod layers;
 pub mod packages;
 mod prepare;
+mod publish;
 mod rules;
 mod runner;
 pub mod shell;
@@ -42,6 +43,7 @@ pub fn check(images: &[ExpandedImage], d: &mut Diagnostics) -> Vec<Image> {
             layers::check(&model, d);
             prepare::check(&model, d);
             cached::check(&model, d);
+            publish::check(&model, d);
             (d.error_count() == before).then_some(model)
         })
         .collect()
@@ -109,7 +111,10 @@ fn image_model(image: &ExpandedImage, d: &mut Diagnostics) -> Option<Image> {
             span: v.span,
         })
     });
-    let publish = f.get("publish").map(|v| publish(v, d)).unwrap_or_default();
+    let publish = f
+        .get("publish")
+        .map(|v| publish::publish(v, d))
+        .unwrap_or_default();
     let cross_compile = f
         .get("cross_compile")
         .and_then(|v| fields::boolean(v, d).filter(|on| *on).map(|_| v.span));
@@ -131,68 +136,6 @@ fn image_model(image: &ExpandedImage, d: &mut Diagnostics) -> Option<Image> {
         output,
         publish,
     })
-}
-
-/// `publish { tags = [...] platforms = [...] cache = "registry/repo" }`
-fn publish(v: &V, d: &mut Diagnostics) -> Publish {
-    let Some(record) = fields::record(
-        v,
-        "a `publish` block",
-        "write `publish { tags = [\"registry/app:1.0\"] }`",
-        d,
-    ) else {
-        return Publish::default();
-    };
-    let mut f = Fields::new(record, "a `publish` block");
-    let tags = f
-        .get("tags")
-        .map(|v| fields::strings(v, d))
-        .unwrap_or_default();
-    let platforms = f
-        .get("platforms")
-        .map(|v| fields::strings(v, d))
-        .unwrap_or_default();
-    let cache = f
-        .get("cache")
-        .and_then(|v| fields::string(v, d).map(|s| (s, v.span)));
-    f.finish(d);
-    for (tag, span) in &tags {
-        if let Some(reference) = image_ref(tag, *span, d) {
-            if reference.tag.is_none() {
-                d.push(
-                    Diagnostic::error(Code::InvalidValue, *span, format!("`{tag}` has no tag"))
-                        .label("a pushed image needs a tag")
-                        .help(format!("write e.g. \"{tag}:1.0.0\"")),
-                );
-            }
-        }
-    }
-    for (platform, span) in &platforms {
-        let parts: Vec<&str> = platform.split('/').collect();
-        let valid = (2..=3).contains(&parts.len())
-            && parts
-                .iter()
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-        if !valid {
-            d.push(
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    *span,
-                    format!("`{platform}` is not a platform"),
-                )
-                .label("expected os/arch[/variant]")
-                .help("write e.g. \"linux/amd64\" or \"linux/arm64\""),
-            );
-        }
-    }
-    if let Some((cache, span)) = &cache {
-        image_ref(cache, *span, d);
-    }
-    Publish {
-        tags: tags.into_iter().map(|(t, _)| t).collect(),
-        platforms: platforms.into_iter().map(|(p, _)| p).collect(),
-        cache: cache.map(|(c, _)| c),
-    }
 }
 
 /// The fields an image shares with an extra stage. Also returns the

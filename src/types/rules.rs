@@ -576,7 +576,7 @@ fn mount_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
 
 /// A quoted value (ENV, ARG, LABEL): single-line, and not ending in `\`,
 /// which linters misread as escaping the closing quote.
-fn quoted_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
+pub(super) fn quoted_value(text: &str, span: Span, what: &str, d: &mut Diagnostics) {
     string_value(text, span, what, d);
     if text.ends_with('\\') {
         d.push(
@@ -761,7 +761,7 @@ fn env_list(vars: &[EnvVar], d: &mut Diagnostics) {
 /// `$@` and the like. A reference to a variable is what `$` is for there;
 /// anything that is neither a plain reference nor an ordinary `$` (which
 /// the emitter escapes) is refused rather than guessed at.
-fn dollar_problem(value: &str) -> Option<(&'static str, &'static str)> {
+pub(super) fn dollar_problem(value: &str) -> Option<(&'static str, &'static str)> {
     const LITERAL: &str =
         "write `\\$` for a dollar sign, or `${NAME}` (also `${NAME:-default}`) for a variable";
     let chars: Vec<char> = value.chars().collect();
