@@ -486,7 +486,8 @@ CMD ["python3"]
 EOF
 }
 
-# python:3.13-slim-trixie - Debian 13's Python 3.13, made as the bookworm one above.
+# python:3.13-slim-trixie - Debian 13's Python 3.13 with its headers, as the bookworm one
+# above but without libpython's shared library (no case here links against it yet).
 recipe_python_trixie() {
   cat >"$1/Dockerfile" <<'EOF'
 FROM debian:trixie-slim
