@@ -462,3 +462,24 @@ fn a_writable_directory_the_build_may_have_made_is_handed_back_after_the_copy() 
         "{dockerfile}"
     );
 }
+
+#[test]
+fn a_label_is_literal_and_declares_no_build_argument() {
+    // Labels reach the image as written, `$` included: an ARG declared for
+    // one would change nothing but the cache key.
+    let spec = "use std.debian\nimage app {\n  base    = debian.bookworm()\n  args    = { GIT_SHA = \"\" }\n  sources = [\"bin/\"]\n  run {\n    labels = { \"com.example.note\" = \"costs $GIT_SHA\" }\n    cmd    = [\"/app/bin/app\"]\n  }\n}\n";
+    let dockerfile = compile(spec).unwrap_or_else(|e| panic!("{e}"));
+    let runner = runner(&dockerfile);
+    assert!(
+        !runner
+            .iter()
+            .any(|(i, a)| i == "ARG" && a.contains("GIT_SHA")),
+        "{dockerfile}"
+    );
+    assert!(
+        runner
+            .iter()
+            .any(|(i, a)| i == "LABEL" && a.contains(r"costs \$GIT_SHA")),
+        "{dockerfile}"
+    );
+}

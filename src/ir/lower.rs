@@ -793,9 +793,10 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
             runner.writable.iter().map(|w| w.span),
         ));
     }
-    // Build arguments the runner's environment or labels name (a version,
-    // a commit): declared here too, since an ARG is scoped to its stage.
-    // A `version` in `publish` may name one too.
+    // Build arguments the runner's environment names (a version, a
+    // commit): declared here too, since an ARG is scoped to its stage. A
+    // `version` in `publish` may name one too. Labels are literal (`$`
+    // included), so they name none.
     let provenance = image.publish.provenance.as_ref();
     let metadata: Vec<&str> = image
         .build
@@ -804,7 +805,6 @@ fn runner_stage(image: &Image, layouts: &[Layout]) -> Stage {
         .flat_map(|e| e.runtime_env.iter())
         .chain(&runner.env)
         .map(|v| v.value.as_str())
-        .chain(runner.labels.iter().map(|(_, v, _)| v.as_str()))
         .chain(
             provenance
                 .and_then(|p| p.version.as_ref())
