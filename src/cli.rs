@@ -445,6 +445,8 @@ impl Specs<'_> {
         mut then: impl FnMut(&Path, &Compilation, &Project, &mut Reporter) -> i32,
     ) -> i32 {
         let (files, mut worst) = self.find(reporter);
+        let mut locks: std::collections::HashMap<PathBuf, Option<(String, String)>> =
+            std::collections::HashMap::new();
         for found in &files {
             let file = &found.spec;
             let project = match Project::find(self.root, &found.start) {
@@ -463,10 +465,13 @@ impl Specs<'_> {
                 }
             };
             let loader = FsLoader::new(project.clone());
-            let lock = if self.read_lock {
-                read_lock_file(&project, reporter)
-            } else {
-                Ok(None)
+            // Read once per project, however many specs it holds.
+            let lock = match locks.get(project.root()) {
+                _ if !self.read_lock => Ok(None),
+                Some(lock) => Ok(lock.clone()),
+                None => read_lock_file(&project, reporter).inspect(|lock| {
+                    locks.insert(project.root().to_path_buf(), lock.clone());
+                }),
             };
             let options = match lock {
                 Ok(lock) => Options {
