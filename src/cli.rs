@@ -55,6 +55,10 @@ enum Command {
         /// What to produce: Dockerfiles, or the IR as JSON on standard output.
         #[arg(long, value_enum, default_value_t = Emit::Dockerfile)]
         emit: Emit,
+        /// Name every file, the unchanged ones too (by default: the written
+        /// ones, then a summary).
+        #[arg(short, long)]
+        verbose: bool,
         #[command(flatten)]
         target: Target,
         #[command(flatten)]
@@ -195,6 +199,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             image,
             check,
             emit,
+            verbose,
             target,
             report,
         } => {
@@ -222,6 +227,9 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
                 check,
                 emit,
                 planned: Default::default(),
+                verbose,
+                written: Default::default(),
+                unchanged: Default::default(),
             };
             let specs = Specs {
                 paths: &paths,
@@ -229,10 +237,20 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
                 options: &options,
                 read_lock: true,
                 checking: check,
+                tally: Default::default(),
             };
             let code = specs.each(&mut reporter, |spec, c, project, reporter| {
                 compile_one(spec, c, project, &request, reporter)
             });
+            let (compiled, failed) = specs.tally.get();
+            if output.is_none() && !check && emit == Emit::Dockerfile && compiled > 0 {
+                reporter.status(&summary(
+                    compiled,
+                    failed,
+                    request.written.get(),
+                    request.unchanged.get(),
+                ));
+            }
             reporter.finish();
             code
         }
@@ -244,6 +262,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
                 options: &Options::default(),
                 read_lock: true,
                 checking: false,
+                tally: Default::default(),
             };
             let code = specs.each(&mut reporter, |_, _, _, _| EXIT_OK);
             reporter.finish();
@@ -267,6 +286,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
                 options: &options,
                 read_lock: true,
                 checking: false,
+                tally: Default::default(),
             };
             let code = specs.each(&mut reporter, |spec, c, _, reporter| {
                 match select(spec, c, image.as_deref(), false, reporter) {
@@ -339,6 +359,10 @@ struct CompileRequest<'a> {
     /// Files planned by the specs compiled so far, and which spec planned
     /// each: two specs must not write one file.
     planned: std::cell::RefCell<std::collections::HashMap<PathBuf, PathBuf>>,
+    verbose: bool,
+    /// Files written and left as they were, for the summary.
+    written: std::cell::Cell<usize>,
+    unchanged: std::cell::Cell<usize>,
 }
 
 /// The specs a command works on: files as given, directories searched.
@@ -351,6 +375,8 @@ struct Specs<'a> {
     read_lock: bool,
     /// `compile --check`: a spec that is found but not compiled fails it.
     checking: bool,
+    /// Specs done, and how many of them failed.
+    tally: std::cell::Cell<(usize, usize)>,
 }
 
 /// A spec to compile, with the path its project is found from.
@@ -461,6 +487,7 @@ impl Specs<'_> {
                         "give an existing directory with `--root`",
                     );
                     worst = worst.max(EXIT_USAGE);
+                    self.count(EXIT_USAGE);
                     continue;
                 }
             };
@@ -480,6 +507,7 @@ impl Specs<'_> {
                 },
                 Err(code) => {
                     worst = worst.max(code);
+                    self.count(code);
                     continue;
                 }
             };
@@ -493,6 +521,7 @@ impl Specs<'_> {
                             .help(error.help())
                     });
                     worst = worst.max(EXIT_USAGE);
+                    self.count(EXIT_USAGE);
                     continue;
                 }
             };
@@ -514,8 +543,16 @@ impl Specs<'_> {
                 then(file, &compilation, &project, reporter)
             };
             worst = worst.max(code);
+            self.count(code);
         }
         worst
+    }
+
+    /// One spec done, with its exit code: for `compile`'s summary.
+    fn count(&self, code: i32) {
+        let (specs, failed) = self.tally.get();
+        self.tally
+            .set((specs + 1, failed + usize::from(code != EXIT_OK)));
     }
 }
 
@@ -695,16 +732,18 @@ fn compile_one(
     }
     match output::write_all(&resolved) {
         Ok(written) => {
-            for file in &written {
-                reporter.status(&format!("wrote {}", file.path.display()));
+            for file in &resolved {
+                let changed = written.iter().any(|w| w.path == file.path);
+                if changed {
+                    reporter.status(&format!("wrote {}", file.path.display()));
+                } else if request.verbose {
+                    reporter.status(&format!("unchanged {}", file.path.display()));
+                }
             }
-            if written.len() < resolved.len() {
-                reporter.status(&format!(
-                    "{} of {} files already up to date",
-                    resolved.len() - written.len(),
-                    resolved.len()
-                ));
-            }
+            request.written.set(request.written.get() + written.len());
+            request
+                .unchanged
+                .set(request.unchanged.get() + resolved.len() - written.len());
             EXIT_OK
         }
         Err(error) => {
@@ -733,6 +772,7 @@ fn bake_command(
         options: &Options::default(),
         read_lock: true,
         checking: false,
+        tally: Default::default(),
     };
     let code = specs.each(reporter, |spec, c, _, _| {
         targets.extend(bake::targets(spec, c));
@@ -874,6 +914,7 @@ fn lock_command(
         options: &options,
         read_lock: false,
         checking: false,
+        tally: Default::default(),
     };
     let code = specs.each(reporter, |_, compilation, project, reporter| {
         if let Err(why) = locking.open(project.root()) {
@@ -958,4 +999,22 @@ fn shown(path: &Path) -> PathBuf {
             path.strip_prefix(&cwd).ok().map(Path::to_path_buf)
         })
         .unwrap_or_else(|| path.to_path_buf())
+}
+
+/// `compile`'s last line: how many specs, and what became of their files.
+fn summary(specs: usize, failed: usize, written: usize, unchanged: usize) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![
+        format!("{} written", plural(written, "file", "files")),
+        format!("{unchanged} unchanged"),
+    ];
+    if failed > 0 {
+        parts.push(format!("{} failed", plural(failed, "spec", "specs")));
+    }
+    format!(
+        "compiled {}: {}",
+        plural(specs, "spec", "specs"),
+        parts.join(", ")
+    )
 }

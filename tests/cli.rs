@@ -341,3 +341,41 @@ fn a_file_that_is_not_utf8_is_exit_1_at_the_bad_byte() {
     assert!(err.contains(&format!("byte {at} ")), "{err}");
     assert!(err.contains("help: save the file as UTF-8"), "{err}");
 }
+
+#[test]
+fn compile_names_what_it_wrote_and_ends_with_a_summary() {
+    let dir = workspace(
+        "cli/summary",
+        &[
+            ("a/app.imgspec", ONE),
+            ("a/src/run", RUN),
+            ("b/app.imgspec", ONE),
+            ("b/src/run", RUN),
+            ("c/app.imgspec", BROKEN),
+        ],
+    );
+    std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
+    let root = dir.display().to_string();
+    let first = imgspec(&["compile", &root]);
+    assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
+    let text = stderr(&first);
+    assert_eq!(text.matches("wrote ").count(), 4, "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with("compiled 3 specs: 4 files written, 0 unchanged, 1 spec failed"),
+        "{text}"
+    );
+    // Nothing changed: no line per file, unless asked.
+    let again = imgspec(&["compile", &format!("{root}/a"), &format!("{root}/b")]);
+    assert_eq!(
+        stderr(&again).trim(),
+        "compiled 2 specs: 0 files written, 4 unchanged"
+    );
+    let verbose = imgspec(&["compile", "--verbose", &format!("{root}/a")]);
+    assert_eq!(
+        stderr(&verbose).matches("unchanged ").count(),
+        2,
+        "{}",
+        stderr(&verbose)
+    );
+}
