@@ -222,3 +222,38 @@ fn thousands_of_deterministic_mutations_give_diagnostics_or_output() {
         "{compiled} compiled, {refused} refused"
     );
 }
+
+/// A lock file, broken one edit at a time: it reads, or it is refused with
+/// a message, never a panic; and whatever reads pins only well-formed
+/// digests, so nothing but `sha256:` and hexadecimal digits reaches a
+/// `FROM` line from it.
+#[test]
+fn edited_lock_files_read_or_are_refused() {
+    use imgspec::lock::Lock;
+    let digest = format!("sha256:{}", "0123456789abcdef".repeat(4));
+    let text = format!(
+        "# imgspec.lock\nversion = 1\n\n[[image]]\nreference = \"python:3.12-slim\"\ndigest = \"{digest}\"\nplatforms = [\"linux/amd64\", \"linux/arm64/v8\"]\n\n[[image]]\nreference = \"ghcr.io/org/tool:1\"\ndigest = \"{digest}\"\nplatforms = []\n"
+    );
+    let noise = [
+        '"', '[', ']', '=', '\n', '\\', 'x', '0', ' ', '#', '\'', 'é', '\u{0}',
+    ];
+    let boundaries: Vec<usize> = (0..=text.len())
+        .filter(|i| text.is_char_boundary(*i))
+        .collect();
+    let mut read = 0;
+    for &at in &boundaries {
+        for c in noise {
+            let mut edited = text.clone();
+            edited.insert(at, c);
+            if let Ok(lock) = Lock::parse(&edited) {
+                read += 1;
+                for (_, entry) in lock.iter() {
+                    assert!(imgspec::lock::file::is_digest(&entry.digest), "{edited}");
+                }
+            }
+        }
+        // And every prefix.
+        let _ = Lock::parse(&text[..at]);
+    }
+    assert!(read > 0, "no edit left the file readable");
+}
