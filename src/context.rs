@@ -42,11 +42,7 @@ pub fn expand_manifests(loader: &dyn Loader, dir: &Path, image: &mut Image) {
         std::iter::once(&mut image.build).chain(image.stages.iter_mut().map(|s| &mut s.build));
     for build in builds {
         for eco in &mut build.deps {
-            let prefix = eco
-                .dir
-                .as_deref()
-                .map(|d| format!("{}/", d.trim_matches('/')))
-                .unwrap_or_default();
+            let prefix = eco.context_prefix();
             let mut expanded = Vec::with_capacity(eco.manifests.len());
             for manifest in std::mem::take(&mut eco.manifests) {
                 let pattern = manifest.value.trim_start_matches("./");

@@ -224,6 +224,17 @@ pub struct Ecosystem {
     pub def_span: Span,
 }
 
+impl Ecosystem {
+    /// Its directory as a prefix of context paths (`services/api/`), or
+    /// nothing at the context's root.
+    pub fn context_prefix(&self) -> String {
+        self.dir
+            .as_deref()
+            .map(|d| format!("{}/", d.trim_matches('/')))
+            .unwrap_or_default()
+    }
+}
+
 /// A path the runner copies from the build stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Artifact {

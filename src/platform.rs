@@ -69,11 +69,7 @@ pub fn check(loader: &dyn Loader, dir: &Path, image: &Image, d: &mut Diagnostics
 /// The extensions (lower case, without `ext-`) that `composer.json` and
 /// the packages of `composer.lock` require, when the ecosystem copies them.
 fn required(loader: &dyn Loader, dir: &Path, eco: &Ecosystem) -> BTreeSet<String> {
-    let prefix = eco
-        .dir
-        .as_deref()
-        .map(|d| format!("{}/", d.trim_matches('/')))
-        .unwrap_or_default();
+    let prefix = eco.context_prefix();
     let copies = |name: &str| {
         eco.manifests
             .iter()

@@ -57,11 +57,7 @@ struct Missing {
 }
 
 fn ecosystem(loader: &dyn Loader, dir: &Path, eco: &Ecosystem) -> Option<Diagnostic> {
-    let prefix = eco
-        .dir
-        .as_deref()
-        .map(|d| format!("{}/", d.trim_matches('/')))
-        .unwrap_or_default();
+    let prefix = eco.context_prefix();
     let copied = Copied::new(eco);
     let has = |name: &str| copied.exact.contains(name);
     let read = |path: &str| loader.context_read(dir, &format!("{prefix}{path}"));

@@ -113,11 +113,7 @@ fn ambiguous_workdir(
         None => Diagnostic::error(Code::AmbiguousWorkdir, eco.span, message).label(installs),
     };
     // The suggestion names paths where this ecosystem's project lives.
-    let dir = eco
-        .dir
-        .as_deref()
-        .map(|d| format!("{}/", d.trim_matches('/')))
-        .unwrap_or_default();
+    let dir = eco.context_prefix();
     let manifest = eco
         .manifests
         .iter()
