@@ -859,12 +859,8 @@ fn read_lock_file(
     reporter: &mut Reporter,
 ) -> Result<Option<(String, String)>, i32> {
     let path = project.root().join(crate::lock::LOCK_FILE);
-    match std::fs::symlink_metadata(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        _ => {}
-    }
-    match crate::fs::read_regular(&path, crate::fs::SPEC_LIMIT) {
-        Ok(text) => Ok(Some((crate::lock::LOCK_FILE.to_string(), text))),
+    match crate::lock::file::read(project.root()) {
+        Ok(text) => Ok(text.map(|text| (crate::lock::LOCK_FILE.to_string(), text))),
         Err(error) => {
             reporter.error(
                 error.code(),
@@ -886,7 +882,7 @@ fn lock_command(
     registry: &RegistryArgs,
     reporter: &mut Reporter,
 ) -> i32 {
-    use crate::lock::command::{table, write_atomically, Locking, Mode};
+    use crate::lock::command::{table, write_lock, Locking, Mode};
     use crate::lock::credentials::Credentials;
     use crate::lock::registry::{Client, Settings};
     let client = Client::new(
@@ -967,11 +963,11 @@ fn lock_command(
     }
     for (path, text, changes) in locking.results() {
         let path_shown = shown(&path);
-        if let Err(error) = write_atomically(&path, &text) {
+        if let Err(error) = write_lock(&path, &text) {
             reporter.error(
                 Code::FileIo,
                 &path_shown,
-                &format!("cannot write `{}`: {error}", path_shown.display()),
+                &format!("cannot write `{}`: {}", path_shown.display(), error.error),
                 "the lock file was not changed",
                 "check the directory's permissions",
             );

@@ -3096,7 +3096,10 @@ fn lock_against_the_engine_registry_and_build_by_digest() {
     std::fs::create_dir_all(&anonymous).expect("config dir");
     let logged_in = dir.join("docker-login");
     std::fs::create_dir_all(&logged_in).expect("config dir");
-    let auth = base64_encode(&format!("{}:{}", reg.user, reg.password));
+    let auth = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", reg.user, reg.password))
+    };
     write(
         &logged_in.join("config.json"),
         &format!("{{\"auths\": {{\"{host}\": {{\"auth\": \"{auth}\"}}}}}}"),
@@ -3238,24 +3241,6 @@ fn lock_against_the_engine_registry_and_build_by_digest() {
         .current_dir(repo_root())
         .output();
     eprintln!("[e2e lock] locked against the TLS registry, moved, updated, built by digest");
-}
-
-/// Standard base64, for a Docker `auths` entry.
-fn base64_encode(text: &str) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = text.as_bytes();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 // ------------------------------------------------------------------ local registry

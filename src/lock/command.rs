@@ -64,19 +64,17 @@ impl<'a> Locking<'a> {
             return Ok(());
         }
         let path = root.join(LOCK_FILE);
-        let old = match std::fs::symlink_metadata(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            _ => {
-                let text = crate::fs::read_regular(&path, crate::fs::SPEC_LIMIT)
-                    .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-                Some(Lock::parse(&text).map_err(|e| {
-                    format!(
-                        "`{}` cannot be read: {} (`imgspec compile` shows where)",
-                        path.display(),
-                        e.message
-                    )
-                })?)
-            }
+        let text = super::file::read(root)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let old = match text {
+            None => None,
+            Some(text) => Some(Lock::parse(&text).map_err(|e| {
+                format!(
+                    "`{}` cannot be read: {} (`imgspec compile` shows where)",
+                    path.display(),
+                    e.message
+                )
+            })?),
         };
         self.projects.insert(
             root.to_path_buf(),
@@ -290,16 +288,16 @@ impl<'a> Locking<'a> {
     }
 }
 
-/// Writes `text` to `path` whole or not at all: a temporary file beside
-/// it, then a rename.
-pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let temporary = dir.join(format!(".{LOCK_FILE}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
+/// Writes the lock file whole or not at all, as `compile` writes its
+/// files (a staged sibling, then a rename); an unchanged file is left alone.
+pub fn write_lock(path: &Path, text: &str) -> Result<(), crate::output::WriteError> {
+    let file = crate::output::Resolved {
+        path: path.to_path_buf(),
+        output: 0,
+        real: path.to_path_buf(),
+        contents: text.to_string(),
+    };
+    crate::output::write_all(std::slice::from_ref(&file)).map(|_| ())
 }
 
 /// `update`'s table: reference, old digest, new digest (shortened).

@@ -138,6 +138,16 @@ impl Lock {
     }
 }
 
+/// The text of the lock file of the project at `root`, or `None` when it
+/// has none. A regular file of at most 1 MiB, as specs are.
+pub fn read(root: &std::path::Path) -> Result<Option<String>, crate::fs::FileError> {
+    let path = root.join(LOCK_FILE);
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        _ => crate::fs::read_regular(&path, crate::fs::SPEC_LIMIT).map(Some),
+    }
+}
+
 /// `sha256:` and 64 lower-case hexadecimal digits.
 pub fn is_digest(text: &str) -> bool {
     text.strip_prefix("sha256:").is_some_and(|hex| {
