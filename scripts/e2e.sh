@@ -9,7 +9,9 @@
 # TLS-inspecting proxy's) are trusted inside the engine's images too, unless
 # IMGSPEC_ENGINE_EXTRA_CA already says what to trust. After the suite, a bake check:
 # `imgspec bake examples` writes target/e2e/docker-bake.json, and `docker buildx bake
-# --print` must parse it. Exits non-zero when a case fails, the bake check fails or the
+# --print` must parse it. Then the suite's images and the build cache are removed (the
+# stand-in bases stay), so repeated runs do not fill the disk; IMGSPEC_E2E_KEEP=1 keeps
+# them for debugging. Exits non-zero when a case fails, the bake check fails or the
 # engine or registry cannot be started. The report is written to target/e2e/report.md
 # and target/e2e/report.json.
 set -euo pipefail
@@ -55,5 +57,15 @@ else
   [ ! -s "$bake_log" ] || cat "$bake_log" >&2
   echo "[e2e] bake check FAILED ($bake_status): imgspec bake examples, or docker buildx bake --print on $bake_file" >&2
   [ "$status" -ne 0 ] || status=$bake_status
+fi
+
+# Leave the engine as small as the stand-ins: every run's images and build cache come to
+# tens of gigabytes, and the disk is shared with the compiler's own build.
+if [ "${IMGSPEC_E2E_KEEP:-0}" != 1 ]; then
+  mapfile -t suite_images < <(docker images --format '{{.Repository}}:{{.Tag}}' | grep '^imgspec-e2e/' || true)
+  [ "${#suite_images[@]}" -eq 0 ] || docker rmi -f "${suite_images[@]}" >/dev/null || true
+  docker image prune -f >/dev/null || true
+  docker builder prune -af >/dev/null || true
+  docker system df | sed 's/^/[e2e] /'
 fi
 exit "$status"
