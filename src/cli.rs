@@ -147,6 +147,13 @@ struct RegistryArgs {
     /// `*.crt`, as Docker's certs.d.
     #[arg(long, value_name = "DIR", default_value = "/etc/docker/certs.d")]
     certs_dir: PathBuf,
+    /// The Python Package Index that tools from `pypi(...)` are looked up
+    /// in (a mirror's root, serving `/pypi/NAME/json`).
+    #[arg(long, value_name = "URL", default_value = "https://pypi.org")]
+    pypi: String,
+    /// The npm registry that tools from `npm(...)` are looked up in.
+    #[arg(long, value_name = "URL", default_value = "https://registry.npmjs.org")]
+    npm: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -902,7 +909,11 @@ fn lock_command(
         Mode::Update(named) => named.clone(),
         _ => Vec::new(),
     };
-    let mut locking = Locking::new(mode, (!offline).then_some(&client));
+    let registries = crate::lock::tools::PackageRegistries {
+        pypi: registry.pypi.clone(),
+        npm: registry.npm.clone(),
+    };
+    let mut locking = Locking::new(mode, (!offline).then_some(&client), registries);
     let options = Options::default();
     let specs = Specs {
         paths,
@@ -950,7 +961,7 @@ fn lock_command(
                 Path::new(crate::lock::LOCK_FILE),
                 &format!("no spec uses `{reference}`"),
                 "nothing to update",
-                "name a reference as the specs write it, e.g. `python:3.12-slim-bookworm`",
+                "name a reference as the specs write it, e.g. `python:3.12-slim-bookworm`, or a tool's package, e.g. `uv`",
             );
             return EXIT_USAGE;
         }

@@ -36,6 +36,9 @@ pub struct Output {
     /// The image references it pulls by tag (before the lock pins them),
     /// each with the span that names it, for `imgspec lock`.
     pub references: Vec<(String, Span)>,
+    /// The tools its ecosystems install, each with the span of its
+    /// declaration, for `imgspec lock`.
+    pub tools: Vec<(crate::lock::ToolKey, Span)>,
 }
 
 #[derive(Debug)]
@@ -83,6 +86,9 @@ pub fn compile(
     let mut images = images;
     for image in &mut images {
         context::expand_manifests(loader, context_dir, image);
+        for (tool, span) in crate::tools::put_in_setup(image, lock.as_ref()) {
+            diagnostics.push(unlocked_tool(span, &tool));
+        }
     }
     for image in &images {
         let frontend = options
@@ -116,6 +122,9 @@ pub fn compile(
             .map(|(image, ir)| {
                 let mut ir = opt::optimise(ir);
                 let references = reference_spans(image, &ir);
+                let tools = crate::tools::of_image(image)
+                    .map(|(tool, key)| (key, tool.span))
+                    .collect();
                 if let Some(lock) = &lock {
                     for reference in lock::pin(&mut ir, lock) {
                         let span = references
@@ -139,6 +148,7 @@ pub fn compile(
                     path: image.output.clone(),
                     publish: image.publish.clone(),
                     references,
+                    tools,
                 }
             })
             .collect()
@@ -217,6 +227,18 @@ fn unlocked(span: Span, reference: &str) -> Diagnostic {
     )
     .label("this image reference")
     .help("run `imgspec lock` to add its digest (CI: `imgspec lock --check` fails until then)")
+}
+
+/// A tool the lock file has no entry for: the newest release of its
+/// series is installed, whichever that is on the day of the build.
+fn unlocked_tool(span: Span, tool: &lock::ToolKey) -> Diagnostic {
+    Diagnostic::warning(
+        Code::UnlockedTool,
+        span,
+        format!("`{tool}` has no entry in the lock file, so the build installs whichever release of the series is newest, unchecked"),
+    )
+    .label("this tool")
+    .help("run `imgspec lock` to pin its release and hashes (CI: `imgspec lock --check` fails until then)")
 }
 
 fn no_images(span: Span) -> Diagnostic {

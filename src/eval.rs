@@ -12,7 +12,16 @@ use crate::suggest;
 use crate::syntax::ast::{self, DefKind, FieldOp, Ident, TypeExprKind, ValueKind};
 
 /// Built-in functions, recognised when no definition has the name.
-pub const BUILTINS: &[&str] = &["http", "exec", "shell", "step", "secret", "user"];
+pub const BUILTINS: &[&str] = &[
+    "http",
+    "exec",
+    "shell",
+    "step",
+    "secret",
+    "user",
+    "pypi_tool",
+    "npm_tool",
+];
 
 /// Instructions one `{{ }}` interpolation may execute.
 const INTERPOLATION_FUEL: u64 = 50_000;

@@ -30,5 +30,6 @@ pub mod source;
 pub mod stdlib;
 pub mod suggest;
 pub mod syntax;
+pub mod tools;
 pub mod types;
 pub mod workspace;

@@ -183,6 +183,10 @@ pub struct Ecosystem {
     /// (see [`crate::context::expand_manifests`]); the others are left out.
     pub optional: Vec<Spanned<String>>,
     pub install: Vec<Spanned<String>>,
+    /// Tools the ecosystem installs from a package registry (Poetry, uv,
+    /// corepack): installed first in the setup, at the version the lock
+    /// file resolved (see [`crate::tools`]).
+    pub tools: Vec<Tool>,
     /// Commands that prepare the tool itself (e.g. install Poetry), run
     /// before the manifests are copied, so manifest edits keep that layer.
     pub setup: Vec<Spanned<String>>,
@@ -222,6 +226,43 @@ pub struct Ecosystem {
     pub needs_interpreter: bool,
     pub span: Span,
     pub def_span: Span,
+}
+
+/// A tool from a package registry: `pypi_tool("poetry", "2")`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tool {
+    pub registry: ToolRegistry,
+    pub package: String,
+    /// The version as written: a series (`"2"`, `"0.13"`) or an exact
+    /// release (`"2.5.1"`); the lock file holds the release it resolved to.
+    pub version: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ToolRegistry {
+    /// The Python Package Index: installed with pip into a virtual
+    /// environment of its own at `/opt/PACKAGE`.
+    Pypi,
+    /// The npm registry: installed with `npm install --global`.
+    Npm,
+}
+
+impl ToolRegistry {
+    pub fn name(self) -> &'static str {
+        match self {
+            ToolRegistry::Pypi => "pypi",
+            ToolRegistry::Npm => "npm",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ToolRegistry> {
+        match name {
+            "pypi" => Some(ToolRegistry::Pypi),
+            "npm" => Some(ToolRegistry::Npm),
+            _ => None,
+        }
+    }
 }
 
 impl Ecosystem {

@@ -3243,6 +3243,143 @@ fn lock_against_the_engine_registry_and_build_by_digest() {
     eprintln!("[e2e lock] locked against the TLS registry, moved, updated, built by digest");
 }
 
+/// Tools pinned by the lock file install as locked and are checked: uv from
+/// PyPI (every file's sha256, `pip --require-hashes`) and corepack from
+/// the npm registry (the tarball's sha512), on bases pulled by digest from
+/// the local registry. Then the lock's digests are corrupted, and both
+/// builds must fail on the check, not install what the registry served.
+#[test]
+#[ignore = "needs a Docker engine and its local registry: run scripts/e2e.sh"]
+fn locked_tools_install_checked_against_their_hashes() {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let reg = LocalRegistry::from_env();
+    let host = reg.host.clone();
+    let dir = out_root().join("tool-lock");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).expect("create the project");
+    let spec = format!(
+        "base remote(reference: string) {{\n  ref      = reference\n  distro   = debian\n  libc     = glibc\n  shell    = bash\n  packages = apt\n}}\n\n\
+         ecosystem uv_tool() {{\n  manifests = [\"requirements.txt\"]\n  tools     = [pypi_tool(\"uv\", \"0.13\")]\n  install   = \"/opt/uv/bin/uv --version > /opt/tool-version\"\n  output    = \"/opt/tool-version\"\n}}\n\n\
+         ecosystem corepack_tool() {{\n  manifests = [\"package.json\"]\n  tools     = [npm_tool(\"corepack\", \"0.34\")]\n  install   = \"corepack --version > /opt/tool-version\"\n  cache     = [\"/root/.npm\"]\n  output    = \"/opt/tool-version\"\n}}\n\n\
+         image py {{\n  base = remote(reference: \"{host}/library/python:3.11-slim-bookworm\")\n  deps = [uv_tool()]\n  run {{\n    cmd = [\"cat\", \"/opt/tool-version\"]\n  }}\n}}\n\n\
+         image js {{\n  base = remote(reference: \"{host}/library/node:18-bookworm-slim\")\n  deps = [corepack_tool()]\n  run {{\n    cmd = [\"cat\", \"/opt/tool-version\"]\n  }}\n}}\n"
+    );
+    write(&dir.join("app.imgspec"), &spec);
+    write(&dir.join("requirements.txt"), "\n");
+    write(&dir.join("package.json"), "{}\n");
+    let certs = dir.join("certs.d");
+    std::fs::create_dir_all(certs.join(&host)).expect("certs.d");
+    std::fs::copy(&reg.ca, certs.join(&host).join("ca.crt")).expect("copy the CA");
+    let config = dir.join("docker-anonymous");
+    std::fs::create_dir_all(&config).expect("config dir");
+    let imgspec = |args: &[&str]| -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_imgspec"));
+        command.args(args);
+        if args.first() == Some(&"lock") {
+            command.arg("--certs-dir").arg(&certs);
+        }
+        command
+            .current_dir(&dir)
+            .env("DOCKER_CONFIG", &config)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run imgspec")
+    };
+    let said = |out: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let out = imgspec(&["lock", "app.imgspec"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let lock = std::fs::read_to_string(dir.join("imgspec.lock")).expect("the lock file");
+    let resolved = |package: &str| -> String {
+        lock.split("[[tool]]")
+            .find(|t| t.contains(&format!("package = \"{package}\"")))
+            .and_then(|t| t.lines().find_map(|l| l.strip_prefix("resolved = \"")))
+            .map(|v| v.trim_end_matches('"').to_string())
+            .unwrap_or_else(|| panic!("{package} in the lock file:\n{lock}"))
+    };
+    let (uv, corepack) = (resolved("uv"), resolved("corepack"));
+    assert!(
+        uv.starts_with("0.13.") && corepack.starts_with("0.34."),
+        "{lock}"
+    );
+
+    let build = |image: &str, label: &str| -> (Output, String) {
+        let out = imgspec(&["compile", "app.imgspec", "--image", image, "-o", "-"]);
+        assert!(out.status.success(), "{}", said(&out));
+        let dockerfile = String::from_utf8_lossy(&out.stdout).to_string();
+        let file = dir.join(format!("{image}-{label}.Dockerfile"));
+        write(&file, &dockerfile);
+        let tag = format!("imgspec-e2e/tool-lock-{image}");
+        let out = docker(&[
+            "build",
+            "--network=host",
+            "-f",
+            &file.display().to_string(),
+            "-t",
+            &tag,
+            &dir.display().to_string(),
+        ]);
+        (out, dockerfile)
+    };
+    let _images = Images::new(&["imgspec-e2e/tool-lock-py", "imgspec-e2e/tool-lock-js"]);
+    for (image, expected) in [("py", format!("uv {uv}")), ("js", corepack.clone())] {
+        let (out, dockerfile) = build(image, "locked");
+        check(&out, &format!("docker build of the locked {image} image"));
+        assert!(
+            dockerfile.contains("--require-hashes") || dockerfile.contains("sha512sum -c"),
+            "{dockerfile}"
+        );
+        let run = docker(&[
+            "run",
+            "--rm",
+            "--network=none",
+            &format!("imgspec-e2e/tool-lock-{image}"),
+        ]);
+        check(&run, "docker run");
+        let version = String::from_utf8_lossy(&run.stdout).trim().to_string();
+        assert!(
+            version.starts_with(&expected),
+            "{image}: {version} is not {expected}"
+        );
+    }
+
+    // A digest the registry's files do not have: both installs refuse.
+    let corrupt: String = lock
+        .lines()
+        .map(|l| match l.trim().strip_prefix("\"sha") {
+            Some(rest) => {
+                let (algorithm, hex) = rest.split_once(':').expect("a digest");
+                let hex = hex.trim_end_matches("\",");
+                format!("  \"sha{algorithm}:{}\",", "0".repeat(hex.len()))
+            }
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(corrupt, lock);
+    write(&dir.join("imgspec.lock"), &format!("{corrupt}\n"));
+    let (out, _) = build("py", "corrupt");
+    assert!(!out.status.success(), "uv installed against a wrong digest");
+    assert!(
+        said(&out).contains("DO NOT MATCH THE HASHES"),
+        "{}",
+        said(&out)
+    );
+    let (out, _) = build("js", "corrupt");
+    assert!(
+        !out.status.success(),
+        "corepack installed against a wrong digest"
+    );
+    assert!(said(&out).contains("FAILED"), "{}", said(&out));
+    eprintln!("[e2e tool-lock] uv {uv} and corepack {corepack} installed by their locked digests; wrong digests refused");
+}
+
 // ------------------------------------------------------------------ local registry
 
 /// The local registry of `scripts/engine.sh registry`, as its `env.sh` names it (the

@@ -31,6 +31,8 @@ struct State {
     limited: HashMap<String, (u32, u64)>,
     /// Repositories whose manifest requests are never answered.
     silent: Vec<String>,
+    /// Package registry documents (PyPI's JSON API, npm's), by path.
+    documents: HashMap<String, String>,
     requests: u32,
 }
 
@@ -183,6 +185,13 @@ fn answer(
         }
         return (200, vec![], format!(r#"{{"token":"t-{repo}"}}"#));
     }
+    if let Some(document) = state.documents.get(target) {
+        return (
+            200,
+            vec![("Content-Type".into(), "application/json".into())],
+            document.clone(),
+        );
+    }
     let Some(rest) = target.strip_prefix("/v2/") else {
         return (404, vec![], String::new());
     };
@@ -252,7 +261,12 @@ fn imgspec(dir: &Path, registry: &Registry, args: &[&str], home: Option<&Path>) 
     let mut command = Command::new(env!("CARGO_BIN_EXE_imgspec"));
     command.args(args);
     if matches!(args.first(), Some(&"lock") | Some(&"update")) {
+        let packages = format!("http://{}", registry.host);
         command.args([
+            "--pypi",
+            &packages,
+            "--npm",
+            &packages,
             "--insecure-registry",
             &registry.host,
             "--retries",
@@ -268,6 +282,25 @@ fn imgspec(dir: &Path, registry: &Registry, args: &[&str], home: Option<&Path>) 
         .env("NO_COLOR", "1")
         .output()
         .expect("run imgspec")
+}
+
+/// PyPI's JSON document for a package: `releases` with one file per
+/// version, `info` of the newest with its dependencies.
+fn pypi_document(versions: &[&str], requires_dist: &str) -> String {
+    let releases: Vec<String> = versions
+        .iter()
+        .map(|v| {
+            format!(
+                r#""{v}": [{{"filename": "t-{v}.whl", "digests": {{"sha256": "{}"}}}}]"#,
+                &sha256(v)[7..]
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"info": {{"version": "{}", "requires_dist": {requires_dist}}}, "releases": {{{}}}}}"#,
+        versions.last().copied().unwrap_or(""),
+        releases.join(", ")
+    )
 }
 
 fn text(out: &Output) -> String {
@@ -550,4 +583,172 @@ fn a_check_fails_for_a_new_reference_and_a_stale_entry() {
     assert!(!std::fs::read_to_string(dir3.join("imgspec.lock"))
         .unwrap()
         .contains(&tool));
+}
+
+#[test]
+fn tools_are_locked_with_their_digests_checked_and_moved_by_update() {
+    use base64::Engine as _;
+    let registry = Registry::start();
+    let integrity = base64::engine::general_purpose::STANDARD.encode([9u8; 64]);
+    {
+        let mut state = registry.state.lock().unwrap();
+        state.documents.insert(
+            "/pypi/uv/json".into(),
+            pypi_document(&["0.13.8", "0.13.9", "0.14.0"], "null"),
+        );
+        state.documents.insert(
+            "/pypi/poetry/json".into(),
+            pypi_document(&["2.5.0", "2.5.1"], r#"["build<2,>=1.2"]"#),
+        );
+        state.documents.insert(
+            "/corepack".into(),
+            format!(r#"{{"versions": {{"0.34.7": {{"dist": {{"integrity": "sha512-{integrity}"}}}}, "0.35.0": {{"dist": {{"integrity": "sha512-{integrity}"}}}}}}}}"#),
+        );
+    }
+    let spec = |uv: &str| {
+        format!(
+            "use std.python\nuse std.node\n\n\
+             ecosystem tasks() {{\n  manifests = [\"requirements.txt\"]\n  tools     = [pypi_tool(\"uv\", \"{uv}\"), pypi_tool(\"poetry\", \"2\")]\n  install   = \"/opt/uv/bin/uv venv /opt/venv && /opt/uv/bin/uv pip install --python /opt/venv/bin/python -r requirements.txt\"\n  output    = \"/opt/venv\"\n}}\n\n\
+             ecosystem web() {{\n  manifests = [\"package.json\"]\n  tools     = [npm_tool(\"corepack\", \"0.34\")]\n  install   = \"corepack --version > /opt/corepack-version\"\n  output    = \"/opt/corepack-version\"\n}}\n\n\
+             image py {{\n  base = python.slim(digest: \"sha256:{d}\")\n  deps = [tasks()]\n  run {{\n    base = python.slim(digest: \"sha256:{d}\")\n    cmd  = [\"python\"]\n  }}\n}}\n\n\
+             image js {{\n  base = node.slim(digest: \"sha256:{d}\")\n  deps = [web()]\n  run {{\n    base = node.slim(digest: \"sha256:{d}\")\n    cmd  = [\"node\"]\n  }}\n}}\n",
+            d = "a".repeat(64)
+        )
+    };
+    let dir = workspace(
+        "lock/tools",
+        &[
+            ("app.imgspec", &spec("0.13")),
+            ("requirements.txt", "click==8.1.7\n"),
+            ("package.json", "{}\n"),
+        ],
+    );
+    std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
+
+    let out = imgspec(&dir, &registry, &["lock", "app.imgspec"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let lock = std::fs::read_to_string(dir.join("imgspec.lock")).expect("the lock file");
+    let uv_hash = sha256("0.13.9");
+    assert!(
+        lock.contains(&format!("package = \"uv\"\nversion = \"0.13\"\nresolved = \"0.13.9\"\nhashes = [\n  \"{uv_hash}\",\n]")),
+        "{lock}"
+    );
+    // Poetry has dependencies: its release is pinned, its files are not.
+    assert!(lock.contains("package = \"poetry\"\nversion = \"2\"\nresolved = \"2.5.1\"\n# The release has dependencies"), "{lock}");
+    let sha512 = "09".repeat(64);
+    assert!(
+        lock.contains(&format!(
+            "resolved = \"0.34.7\"\nhashes = [\n  \"sha512:{sha512}\","
+        )),
+        "{lock}"
+    );
+
+    // Compiled from the lock file: installed as locked, and checked.
+    let out = imgspec(
+        &dir,
+        &registry,
+        &["compile", "app.imgspec", "--image", "py", "-o", "-"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let py = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        py.contains(&format!(
+            "'uv==0.13.9 --hash={uv_hash}' > /tmp/uv-requirements.txt"
+        )),
+        "{py}"
+    );
+    assert!(
+        py.contains("--require-hashes -r /tmp/uv-requirements.txt"),
+        "{py}"
+    );
+    assert!(
+        py.contains("/opt/poetry/bin/pip install --disable-pip-version-check poetry==2.5.1"),
+        "{py}"
+    );
+    assert!(!text(&out).contains("W0121"), "{}", text(&out));
+    let out = imgspec(
+        &dir,
+        &registry,
+        &["compile", "app.imgspec", "--image", "js", "-o", "-"],
+        None,
+    );
+    let js = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        js.contains(&format!(
+            "echo '{sha512}  /tmp/corepack-0.34.7.tgz' | sha512sum -c -"
+        )),
+        "{js}"
+    );
+
+    // Offline the check passes; a new release of the series fails the
+    // remote check, and `update uv` moves uv alone.
+    assert!(
+        imgspec(&dir, &registry, &["lock", "--check", "app.imgspec"], None)
+            .status
+            .success()
+    );
+    registry.state.lock().unwrap().documents.insert(
+        "/pypi/uv/json".into(),
+        pypi_document(&["0.13.8", "0.13.9", "0.13.10", "0.14.0"], "null"),
+    );
+    let out = imgspec(
+        &dir,
+        &registry,
+        &["lock", "--check", "--remote", "app.imgspec"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("E0163")
+            && text(&out).contains("locked 0.13.9, the registry now has 0.13.10"),
+        "{}",
+        text(&out)
+    );
+    let out = imgspec(
+        &dir,
+        &registry,
+        &["update", "uv", "--specs", "app.imgspec"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let table = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        table.contains("pypi_tool(\"uv\", \"0.13\")")
+            && table.contains("0.13.9")
+            && table.contains("0.13.10"),
+        "{table}"
+    );
+    assert!(!table.contains("corepack"), "{table}");
+    let updated = std::fs::read_to_string(dir.join("imgspec.lock")).expect("the lock file");
+    assert!(updated.contains("resolved = \"0.13.10\""), "{updated}");
+    assert!(updated.contains("resolved = \"0.34.7\""), "{updated}");
+
+    // A series without a release: named on the tool, the file left alone.
+    std::fs::write(dir.join("app.imgspec"), spec("0.15")).expect("edit the spec");
+    let out = imgspec(&dir, &registry, &["lock", "app.imgspec"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("E0164")
+            && text(&out).contains("no release of `uv` in the series `0.15`"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("imgspec.lock")).expect("the lock file"),
+        updated
+    );
+    // Compiled meanwhile: the unlocked series, with a warning.
+    let out = imgspec(
+        &dir,
+        &registry,
+        &["compile", "app.imgspec", "--image", "py", "-o", "-"],
+        None,
+    );
+    assert!(text(&out).contains("W0121"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("'uv==0.15.*'"),
+        "{}",
+        text(&out)
+    );
 }

@@ -88,8 +88,11 @@ codes! {
     LockFile = "E0160", "the lock file cannot be read";
     NotLocked = "E0161", "an image reference has no entry in the lock file (`imgspec lock --check`)";
     RegistryFailure = "E0162", "a registry could not resolve an image reference";
+    ToolNotLocked = "E0163", "a tool has no entry in the lock file (`imgspec lock --check`), or a newer release of its series is out";
+    ToolRegistryFailure = "E0164", "a package registry could not resolve a tool's version series";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
     BuildToolInRunner = "W0110", "a compiler or development package is installed in the runner";
     UnlockedReference = "W0120", "an image reference has no entry in the lock file, so it is pulled by tag";
+    UnlockedTool = "W0121", "a tool has no entry in the lock file, so the newest release of its series is installed unchecked";
 }

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::registry::{Client, Reference, Resolved};
-use super::{Entry, Lock, LOCK_FILE};
+use super::tools::PackageRegistries;
+use super::{Entry, Lock, ToolEntry, ToolKey, LOCK_FILE};
 use crate::compile::Compilation;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 
@@ -32,6 +33,7 @@ struct Project {
     old: Option<Lock>,
     new: Lock,
     used: BTreeSet<String>,
+    tools_used: BTreeSet<ToolKey>,
 }
 
 pub struct Locking<'a> {
@@ -40,19 +42,28 @@ pub struct Locking<'a> {
     projects: BTreeMap<PathBuf, Project>,
     /// Resolved once per run, whichever spec uses them.
     resolved: BTreeMap<String, Result<Resolved, String>>,
+    registries: PackageRegistries,
+    resolved_tools: BTreeMap<ToolKey, Result<ToolEntry, String>>,
     pub failed: bool,
 }
 
-/// A row of `update`'s table: the reference, its old digest, its new one.
+/// A row of `update`'s table: the reference or tool, what it was locked
+/// to (digest or release), what it is now.
 pub type Change = (String, Option<String>, String);
 
 impl<'a> Locking<'a> {
-    pub fn new(mode: Mode, client: Option<&'a Client>) -> Locking<'a> {
+    pub fn new(
+        mode: Mode,
+        client: Option<&'a Client>,
+        registries: PackageRegistries,
+    ) -> Locking<'a> {
         Locking {
             mode,
             client,
             projects: BTreeMap::new(),
             resolved: BTreeMap::new(),
+            registries,
+            resolved_tools: BTreeMap::new(),
             failed: false,
         }
     }
@@ -83,6 +94,7 @@ impl<'a> Locking<'a> {
                 old,
                 new: Lock::default(),
                 used: BTreeSet::new(),
+                tools_used: BTreeSet::new(),
             },
         );
         Ok(())
@@ -163,7 +175,104 @@ impl<'a> Locking<'a> {
                 }
             }
         }
+        let tools: Vec<(ToolKey, crate::source::Span)> = compilation
+            .outputs
+            .iter()
+            .flat_map(|o| o.tools.iter().cloned())
+            .collect();
+        for (key, span) in tools {
+            self.take_tool(root, key, span, &mut diagnostics);
+        }
         diagnostics
+    }
+
+    /// As for a reference: kept, checked, or resolved, by the mode.
+    fn take_tool(
+        &mut self,
+        root: &Path,
+        key: ToolKey,
+        span: crate::source::Span,
+        diagnostics: &mut Diagnostics,
+    ) {
+        let Some(project) = self.projects.get_mut(root) else {
+            return;
+        };
+        project.tools_used.insert(key.clone());
+        let old = project.old.as_ref().and_then(|l| l.tool(&key)).cloned();
+        let refresh = match (&self.mode, &old) {
+            (Mode::Check { remote }, Some(entry)) => {
+                project.new.insert_tool(key.clone(), entry.clone());
+                if *remote {
+                    match self.resolve_tool(&key) {
+                        Ok(now) if now.resolved == entry.resolved => {}
+                        Ok(now) => {
+                            self.failed = true;
+                            diagnostics.push(
+                                Diagnostic::error(
+                                    Code::ToolNotLocked,
+                                    span,
+                                    format!("`{key}` has a newer release: locked {}, the registry now has {}", entry.resolved, now.resolved),
+                                )
+                                .label("the lock file pins an older release")
+                                .help(format!("run `imgspec update {}` and commit the lock file", key.package)),
+                            );
+                        }
+                        Err(why) => {
+                            self.failed = true;
+                            diagnostics.push(tool_failure(
+                                &key,
+                                span,
+                                &why,
+                                "fix the registry access, or check without `--remote`",
+                            ));
+                        }
+                    }
+                }
+                return;
+            }
+            (Mode::Check { .. }, None) => {
+                self.failed = true;
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::ToolNotLocked,
+                        span,
+                        format!("`{key}` has no entry in {LOCK_FILE}"),
+                    )
+                    .label("this tool is not locked")
+                    .help("run `imgspec lock` and commit the lock file"),
+                );
+                return;
+            }
+            (Mode::Lock, _) => false,
+            (Mode::Update(named), _) => named.is_empty() || named.contains(&key.package),
+        };
+        if let (Some(entry), false) = (old, refresh) {
+            project.new.insert_tool(key, entry);
+            return;
+        }
+        match self.resolve_tool(&key) {
+            Ok(entry) => {
+                if let Some(project) = self.projects.get_mut(root) {
+                    project.new.insert_tool(key, entry);
+                }
+            }
+            Err(why) => {
+                self.failed = true;
+                diagnostics.push(tool_failure(&key, span, &why, "fix the package name, the series or the registry access, then run the command again; the lock file was not changed"));
+            }
+        }
+    }
+
+    fn resolve_tool(&mut self, key: &ToolKey) -> Result<ToolEntry, String> {
+        if let Some(done) = self.resolved_tools.get(key) {
+            return done.clone();
+        }
+        let result = match self.client {
+            None => Err("no registry client".to_string()),
+            Some(client) => super::tools::resolve(client, &self.registries, key),
+        };
+        self.resolved_tools.insert(key.clone(), result.clone());
+        result
     }
 
     /// Whether the registry still serves the locked digest for the tag.
@@ -223,9 +332,12 @@ impl<'a> Locking<'a> {
         result
     }
 
-    /// Whether a spec of any project uses `reference`.
-    pub fn uses(&self, reference: &str) -> bool {
-        self.projects.values().any(|p| p.used.contains(reference))
+    /// Whether a spec of any project uses `name`: an image reference, or
+    /// a tool's package.
+    pub fn uses(&self, name: &str) -> bool {
+        self.projects
+            .values()
+            .any(|p| p.used.contains(name) || p.tools_used.iter().any(|t| t.package == name))
     }
 
     /// `--check`: entries no spec uses, and a missing lock file, per
@@ -234,11 +346,12 @@ impl<'a> Locking<'a> {
         let mut out = Vec::new();
         for project in self.projects.values() {
             match &project.old {
-                None if !project.used.is_empty() => out.push((
+                None if !(project.used.is_empty() && project.tools_used.is_empty()) => out.push((
                     project.path.clone(),
                     format!(
-                        "there is no {LOCK_FILE}; the specs use {} image references",
-                        project.used.len()
+                        "there is no {LOCK_FILE}; the specs use {} image references and {} tools",
+                        project.used.len(),
+                        project.tools_used.len()
                     ),
                 )),
                 None => {}
@@ -248,6 +361,14 @@ impl<'a> Locking<'a> {
                             out.push((
                                 project.path.clone(),
                                 format!("`{reference}` is locked, but no spec uses it any more"),
+                            ));
+                        }
+                    }
+                    for (key, _) in old.tools() {
+                        if !project.tools_used.contains(key) {
+                            out.push((
+                                project.path.clone(),
+                                format!("`{key}` is locked, but no spec uses it any more"),
                             ));
                         }
                     }
@@ -277,6 +398,16 @@ impl<'a> Locking<'a> {
                     ));
                 }
             }
+            for (key, entry) in project.new.tools() {
+                let before = project.old.as_ref().and_then(|l| l.tool(key));
+                if before != Some(entry) {
+                    changes.push((
+                        key.to_string(),
+                        before.map(|b| b.resolved.clone()),
+                        entry.resolved.clone(),
+                    ));
+                }
+            }
             let unchanged = project.old.as_ref() == Some(&project.new);
             // No lock file and nothing to lock: none is written.
             let nothing = project.old.is_none() && project.new.is_empty();
@@ -286,6 +417,16 @@ impl<'a> Locking<'a> {
         }
         out
     }
+}
+
+fn tool_failure(key: &ToolKey, span: crate::source::Span, why: &str, help: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::ToolRegistryFailure,
+        span,
+        format!("cannot resolve `{key}`: {why}"),
+    )
+    .label("this tool")
+    .help(help)
 }
 
 /// Writes the lock file whole or not at all, as `compile` writes its
@@ -300,7 +441,8 @@ pub fn write_lock(path: &Path, text: &str) -> Result<(), crate::output::WriteErr
     crate::output::write_all(std::slice::from_ref(&file)).map(|_| ())
 }
 
-/// `update`'s table: reference, old digest, new digest (shortened).
+/// `update`'s table: reference or tool, what it was, what it is now
+/// (digests shortened).
 pub fn table(changes: &[Change]) -> String {
     let short = |d: &str| {
         d.strip_prefix("sha256:").map_or(d.to_string(), |h| {
@@ -318,7 +460,7 @@ pub fn table(changes: &[Change]) -> String {
         })
         .collect();
     let header = [
-        "reference".to_string(),
+        "reference or tool".to_string(),
         "was".to_string(),
         "now".to_string(),
     ];

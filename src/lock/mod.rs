@@ -12,12 +12,13 @@ pub mod command;
 pub mod credentials;
 pub mod file;
 pub mod registry;
+pub mod tools;
 
 use std::collections::BTreeSet;
 
 use crate::ir::{Dockerfile, Instruction};
 
-pub use file::{Entry, Lock, LOCK_FILE};
+pub use file::{Entry, Lock, ToolEntry, ToolKey, LOCK_FILE};
 
 /// The image references a Dockerfile pulls by tag: the `FROM` of every
 /// stage and every `COPY --from=` that names an image rather than a stage,

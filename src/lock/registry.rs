@@ -23,6 +23,10 @@ application/vnd.docker.distribution.manifest.v2+json";
 /// Manifests and configs are small; anything larger is not one.
 const BODY_LIMIT: u64 = 4 * 1024 * 1024;
 
+/// A package registry's document of every release of a package is large
+/// for long-lived packages (uv's: about 5 MiB).
+const DOCUMENT_LIMIT: u64 = 64 * 1024 * 1024;
+
 /// A reference split as registries see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
@@ -212,6 +216,7 @@ impl Client {
             reference,
             login: login.as_ref(),
             authorization: None,
+            limit: BODY_LIMIT,
         };
         let manifest = session.get(&format!("{base}/manifests/{}", reference.tag), ACCEPT)?;
         let digest = match manifest.header("docker-content-digest") {
@@ -251,6 +256,27 @@ impl Client {
             }
         };
         Ok(Resolved { digest, platforms })
+    }
+
+    /// A package registry's JSON document at `url` (on `host`), with the
+    /// same timeouts, retries and failures as image registries, and no
+    /// credentials: tools are public packages.
+    pub fn document(&self, host: &str, url: &str, accept: &str) -> Result<Vec<u8>, Failure> {
+        let agent = self.agent(host)?;
+        let reference = Reference {
+            registry: host.to_string(),
+            repository: String::new(),
+            tag: String::new(),
+        };
+        let mut session = Session {
+            client: self,
+            agent: &agent,
+            reference: &reference,
+            login: None,
+            authorization: None,
+            limit: DOCUMENT_LIMIT,
+        };
+        session.get(url, accept).map(|answer| answer.body)
     }
 
     /// An agent for one registry: its private CA when `certs.d` has one,
@@ -317,6 +343,8 @@ struct Session<'a> {
     login: Option<&'a Login>,
     /// The `Authorization` header a challenge earned (bearer or basic).
     authorization: Option<String>,
+    /// The largest answer read.
+    limit: u64,
 }
 
 impl Session<'_> {
@@ -379,7 +407,7 @@ impl Session<'_> {
                 request = request.header("Authorization", authorization);
             }
         }
-        read(request.call())
+        read(request.call(), self.limit)
     }
 
     /// Answers a `WWW-Authenticate` challenge: a bearer token from the
@@ -421,7 +449,7 @@ impl Session<'_> {
         if let Some(login) = self.login {
             request = request.header("Authorization", &login.basic());
         }
-        let answer = read(request.call())?;
+        let answer = read(request.call(), BODY_LIMIT)?;
         match answer.status {
             200 => {}
             401 | 403 => {
@@ -445,7 +473,10 @@ impl Session<'_> {
 }
 
 /// A response read whole (bounded), or the transport failure classified.
-fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<Answer, Failure> {
+fn read(
+    result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    limit: u64,
+) -> Result<Answer, Failure> {
     let mut response = result.map_err(classify)?;
     let status = response.status().as_u16();
     let headers = response
@@ -460,7 +491,7 @@ fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result
     let body = response
         .body_mut()
         .with_config()
-        .limit(BODY_LIMIT)
+        .limit(limit)
         .read_to_vec()
         .map_err(classify)?;
     Ok(Answer {

@@ -89,6 +89,10 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .get("bind")
         .and_then(|v| fields::boolean(v, d))
         .unwrap_or(false);
+    let tools = f
+        .get("tools")
+        .map(|v| super::tools::tools(v, d))
+        .unwrap_or_default();
     let setup = f
         .get("setup")
         .map(|v| shell_commands(v, d))
@@ -150,6 +154,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         bind,
         cache_locked,
         secrets,
+        tools,
         setup,
         finish,
         cache,

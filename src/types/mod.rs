@@ -15,6 +15,7 @@ mod publish;
 mod rules;
 mod runner;
 pub mod shell;
+mod tools;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::eval::{ExpandedImage, Instance, Val, V};
