@@ -88,8 +88,13 @@ codes! {
     LockFile = "E0160", "the lock file cannot be read";
     NotLocked = "E0161", "an image reference has no entry in the lock file (`imgspec lock --check`)";
     RegistryFailure = "E0162", "a registry could not resolve an image reference";
+    InitNothingRecognised = "E0180", "`imgspec init` found no manifest it recognises in the directory";
+    InitSpecExists = "E0181", "`imgspec init` would overwrite an existing spec without `--force`";
+    InitNeedsTerminal = "E0182", "`imgspec init --interactive` was run without a terminal on standard input";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
     BuildToolInRunner = "W0110", "a compiler or development package is installed in the runner";
+    InitAmbiguous = "W0180", "`imgspec init` found several ecosystems at the root and wrote a spec for one";
+    InitMissingLock = "W0181", "`imgspec init` found a manifest without the lock file its install needs";
     UnlockedReference = "W0120", "an image reference has no entry in the lock file, so it is pulled by tag";
 }
