@@ -523,6 +523,14 @@ pub fn strip(text: &str, open: &str, close: &str) -> String {
     out
 }
 
+/// The inner text of the first `<name>...</name>` element, markup and all.
+pub fn tag_block(xml: &str, name: &str) -> Option<String> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = start + xml[start..].find(&format!("</{name}>"))?;
+    Some(xml[start..end].to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,12 +548,4 @@ mod tests {
         assert_eq!(major(">=18 <21").as_deref(), Some("18"));
         assert!(newer("1.85", "1.82") && !newer("3.9", "3.12"));
     }
-}
-
-/// The inner text of the first `<name>...</name>` element, markup and all.
-pub fn tag_block(xml: &str, name: &str) -> Option<String> {
-    let open = format!("<{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = start + xml[start..].find(&format!("</{name}>"))?;
-    Some(xml[start..end].to_string())
 }

@@ -131,7 +131,7 @@ pub fn generate(dir: &Path, ask: &mut dyn Ask) -> Result<Generated, Unrecognised
     };
     let spec = plan::plan(&mut ctx, &first);
     let mut header = vec![format!(
-        "Written by `imgspec init` from the project's {}: review it, then compile.",
+        "Written by `imgspec init` ({}): review it, then compile.",
         first.kind.name()
     )];
     if !ambiguous.is_empty() {

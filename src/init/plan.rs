@@ -748,22 +748,30 @@ fn node(ctx: &mut Ctx, kind: Kind) -> Spec {
             "workspace: {} members ({declaration})",
             member_dirs.len()
         ));
-        let candidates: Vec<String> = member_dirs
+        // Members that start (a `start` script); else those with a `main`.
+        let read = |m: &String| {
+            tree.read(&format!("{m}package.json"))
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        };
+        let mut candidates: Vec<String> = member_dirs
             .iter()
-            .filter(|m| {
-                let p = tree
-                    .read(&format!("{m}package.json"))
-                    .and_then(|t| serde_json::from_str::<Value>(&t).ok());
-                script(p.as_ref(), "start").is_some()
-                    || p.as_ref().and_then(|p| p.get("main")).is_some()
-            })
+            .filter(|m| script(read(m).as_ref(), "start").is_some())
             .cloned()
             .collect();
+        if candidates.is_empty() {
+            candidates = member_dirs
+                .iter()
+                .filter(|m| read(m).is_some_and(|p| p.get("main").is_some()))
+                .cloned()
+                .collect();
+        }
         let (i, note) = ctx.pick("application", &candidates);
         app_note = note;
         if let Some(dir) = candidates.get(i) {
             app_dir = dir.clone();
-            ctx.decide(format!("application: {}", dir.trim_end_matches('/')));
+            if candidates.len() == 1 {
+                ctx.decide(format!("application: {}", dir.trim_end_matches('/')));
+            }
         }
     }
     let package = if app_dir.is_empty() {
@@ -1176,7 +1184,7 @@ fn go(ctx: &mut Ctx) -> Spec {
             format!(
                 "[go.modules({}) {{ manifests = [{}] }}]",
                 args.join(", "),
-                quoted(&format!("go.mod"))
+                quoted("go.mod")
             ),
         ));
     } else if !args.is_empty() {
