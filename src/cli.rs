@@ -127,6 +127,24 @@ enum Command {
         #[command(flatten)]
         report: Report,
     },
+    /// Read a project tree and write a spec for it (`service.imgspec`),
+    /// printing each decision; guesses are noted in the spec.
+    Init {
+        /// The project's directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Replace an existing spec.
+        #[arg(long)]
+        force: bool,
+        /// Where to write the spec, or `-` for standard output.
+        #[arg(short, long, value_name = "PATH|-")]
+        output: Option<PathBuf>,
+        /// Ask what cannot be decided (needs a terminal).
+        #[arg(long)]
+        interactive: bool,
+        #[command(flatten)]
+        report: Report,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
 }
@@ -346,6 +364,25 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             let mut reporter = Reporter::new(report.message_format, report.color);
             let mode = crate::lock::command::Mode::Update(references);
             let code = lock_command(&paths, root, mode, &registry, &mut reporter);
+            reporter.finish();
+            code
+        }
+        Command::Init {
+            dir,
+            force,
+            output,
+            interactive,
+            report,
+        } => {
+            let mut reporter = Reporter::new(report.message_format, report.color);
+            let code = crate::init::command(
+                root,
+                &dir,
+                force,
+                output.as_deref(),
+                interactive,
+                &mut reporter,
+            );
             reporter.finish();
             code
         }

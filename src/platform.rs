@@ -80,20 +80,26 @@ fn required(loader: &dyn Loader, dir: &Path, eco: &Ecosystem) -> BTreeSet<String
             .context_read(dir, &format!("{prefix}{name}"))
             .and_then(|text| serde_json::from_str::<Value>(&text).ok())
     };
-    let mut out = BTreeSet::new();
     if !copies("composer.json") {
-        return out;
+        return BTreeSet::new();
     }
-    if let Some(json) = read("composer.json") {
+    let lock = copies("composer.lock")
+        .then(|| read("composer.lock"))
+        .flatten();
+    required_by(read("composer.json").as_ref(), lock.as_ref())
+}
+
+/// The extensions (lower case, without `ext-`) that a parsed
+/// `composer.json` and the packages of a parsed `composer.lock` require;
+/// `imgspec init` asks the same of a project.
+pub fn required_by(json: Option<&Value>, lock: Option<&Value>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    if let Some(json) = json {
         out.extend(extensions(json.get("require")));
     }
-    if copies("composer.lock") {
-        if let Some(Value::Array(packages)) =
-            read("composer.lock").and_then(|l| l.get("packages").cloned())
-        {
-            for package in &packages {
-                out.extend(extensions(package.get("require")));
-            }
+    if let Some(Value::Array(packages)) = lock.and_then(|l| l.get("packages")) {
+        for package in packages {
+            out.extend(extensions(package.get("require")));
         }
     }
     out

@@ -39,6 +39,23 @@ pub fn check(loader: &dyn Loader, dir: &Path, image: &Image, d: &mut Diagnostics
     }
 }
 
+/// The member patterns a workspace declaration lists, as plain relative
+/// paths (exclusions and what cannot name a member left out): npm's and
+/// Yarn's `workspaces` in package.json, pnpm-workspace.yaml's `packages`,
+/// Cargo.toml's `[workspace] members`, pom.xml's `<modules>`. `None` when
+/// `file` declares no workspace or is not understood. `imgspec init` reads
+/// workspaces with this, as the check does.
+pub fn declared_members(file: &str, text: &str) -> Option<Vec<String>> {
+    let include = match file {
+        "package.json" => npm(text)?.include,
+        "pnpm-workspace.yaml" => pnpm(text)?.include,
+        "Cargo.toml" => cargo(text)?.include,
+        "pom.xml" => maven_modules(text)?,
+        _ => return None,
+    };
+    Some(include.iter().filter_map(|p| member_pattern(p)).collect())
+}
+
 /// A workspace declaration: the file that holds it, the manifest each
 /// member has, and the member patterns it lists and excludes (relative to
 /// the declaration's directory).

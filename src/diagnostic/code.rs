@@ -90,9 +90,14 @@ codes! {
     RegistryFailure = "E0162", "a registry could not resolve an image reference";
     ToolNotLocked = "E0163", "a tool has no entry in the lock file (`imgspec lock --check`), or a newer release of its series is out";
     ToolRegistryFailure = "E0164", "a package registry could not resolve a tool's version series";
+    InitNothingRecognised = "E0180", "`imgspec init` found no manifest it recognises in the directory";
+    InitSpecExists = "E0181", "`imgspec init` would overwrite an existing spec without `--force`";
+    InitNeedsTerminal = "E0182", "`imgspec init --interactive` was run without a terminal on standard input";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
     BuildToolInRunner = "W0110", "a compiler or development package is installed in the runner";
+    InitAmbiguous = "W0180", "`imgspec init` found several ecosystems at the root and wrote a spec for one";
+    InitMissingLock = "W0181", "`imgspec init` found a manifest without the lock file its install needs";
     UnlockedReference = "W0120", "an image reference has no entry in the lock file, so it is pulled by tag";
     UnlockedTool = "W0121", "a tool has no entry in the lock file, so the newest release of its series is installed unchecked";
 }
