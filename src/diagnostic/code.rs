@@ -88,8 +88,14 @@ codes! {
     LockFile = "E0160", "the lock file cannot be read";
     NotLocked = "E0161", "an image reference has no entry in the lock file (`imgspec lock --check`)";
     RegistryFailure = "E0162", "a registry could not resolve an image reference";
+    NotADockerfile = "E0175", "a file given to `import` is not a Dockerfile: no `FROM`, or not text";
+    UnterminatedHeredoc = "E0176", "a heredoc in a Dockerfile is never terminated";
+    MalformedDirective = "E0177", "a Dockerfile parser directive is malformed or given twice";
+    ImportTargetExists = "E0178", "the file `import -o` names exists, and `--force` is not given";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
     BuildToolInRunner = "W0110", "a compiler or development package is installed in the runner";
     UnlockedReference = "W0120", "an image reference has no entry in the lock file, so it is pulled by tag";
+    NotImported = "W0175", "a Dockerfile instruction has no place in the imported spec, and is listed as a comment";
+    ImportedRoot = "W0176", "the imported Dockerfile runs its container as root; the spec runs it as a non-root user";
 }
