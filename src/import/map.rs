@@ -271,6 +271,11 @@ struct Mapper<'a> {
     file: &'a Dockerfile,
     context: &'a Context,
     stages: Vec<Stage<'a>>,
+    names: Names,
+    /// Per stage: the first stage of its chain, and the work directory it
+    /// ends in.
+    roots: Vec<usize>,
+    workdirs: Vec<String>,
     spec: Spec,
     skipped: Vec<Skipped>,
     ecos: Vec<Eco>,
@@ -293,6 +298,8 @@ struct Mapper<'a> {
     build_base: Option<base::Base>,
     /// Tool installs of an ecosystem (`pip install poetry`) seen.
     tool_versions: Vec<(String, String)>,
+    /// Runtime libraries added for `-dev` packages.
+    libraries: Vec<&'static str>,
 }
 
 fn skipped(i: &Instruction, reason: impl Into<String>) -> Skipped {
@@ -304,16 +311,18 @@ fn skipped(i: &Instruction, reason: impl Into<String>) -> Skipped {
     }
 }
 
-/// A stage reference of `--from=`: its index.
-fn stage_index(stages: &[Stage], before: usize, name: &str) -> Option<usize> {
+/// Stage names to the indexes of the stages that bear them, ascending.
+type Names = std::collections::HashMap<String, Vec<usize>>;
+
+/// A stage reference of `--from=` (or `FROM`) seen in stage `before`: the
+/// index of the latest earlier stage of that name, or that number.
+fn stage_index(names: &Names, before: usize, name: &str) -> Option<usize> {
     if let Ok(n) = name.parse::<usize>() {
         return (n < before).then_some(n);
     }
-    stages[..before].iter().rposition(|s| {
-        s.name
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case(name))
-    })
+    let indexes = names.get(&name.to_ascii_lowercase())?;
+    let below = indexes.partition_point(|&i| i < before);
+    below.checked_sub(1).map(|k| indexes[k])
 }
 
 /// `a/./b/` → `a/b/`, `./x` → `x`; `None` for a path that leaves.
@@ -402,9 +411,9 @@ fn duration(text: &str) -> Option<String> {
 }
 
 /// `KEY=value KEY2="v 2"` (or legacy `KEY value`) pairs.
-fn pairs(i: &Instruction) -> Option<Vec<(String, String)>> {
+fn pairs(i: &Instruction, escape: char) -> Option<Vec<(String, String)>> {
     let text = i.arg_text();
-    let words = shell_words_keep_dollar(&text)?;
+    let words = shell_words_keep_dollar(&text, escape)?;
     if words.first().is_some_and(|w| !w.contains('=')) {
         // Legacy form: the first word is the key, the rest the value.
         let (key, value) = text.trim().split_once(char::is_whitespace)?;
@@ -420,7 +429,7 @@ fn pairs(i: &Instruction) -> Option<Vec<(String, String)>> {
 }
 
 /// Words with quotes removed, `$` kept as text.
-fn shell_words_keep_dollar(text: &str) -> Option<Vec<String>> {
+fn shell_words_keep_dollar(text: &str, escape: char) -> Option<Vec<String>> {
     let mut out = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
@@ -438,13 +447,13 @@ fn shell_words_keep_dollar(text: &str) -> Option<Vec<String>> {
                 loop {
                     match chars.next() {
                         Some(q) if q == c => break,
-                        Some('\\') if c == '"' => word.push(chars.next()?),
+                        Some(e) if e == escape && c == '"' => word.push(chars.next()?),
                         Some(x) => word.push(x),
                         None => return None,
                     }
                 }
             }
-            '\\' => {
+            e if e == escape => {
                 in_word = true;
                 word.push(chars.next()?);
             }
@@ -589,6 +598,13 @@ fn recognise(c: &shell::Command) -> Recognised {
             }
             _ => Recognised::Keep,
         },
+        "rm" if words.len() > 2
+            && words[2..]
+                .iter()
+                .all(|w| w.contains("cache") || w.contains(".bundle") || w.starts_with("/tmp")) =>
+        {
+            Recognised::Boilerplate
+        }
         "rm" if words.iter().any(|w| {
             w.starts_with("/var/lib/apt/lists")
                 || w.starts_with("/var/cache/apk")
@@ -671,11 +687,47 @@ fn recognise(c: &shell::Command) -> Recognised {
                 .unwrap_or_default(),
         }),
         "useradd" | "adduser" => {
-            let name = args
-                .iter()
-                .rev()
-                .find(|a| !a.starts_with('-'))
-                .map(|s| s.to_string());
+            let takes_value = [
+                "-u",
+                "--uid",
+                "-g",
+                "--gid",
+                "-G",
+                "--groups",
+                "-s",
+                "--shell",
+                "-d",
+                "--home-dir",
+                "--home",
+                "-h",
+                "-c",
+                "--comment",
+                "--gecos",
+                "-k",
+                "--skel",
+                "-e",
+                "-f",
+                "-K",
+                "-p",
+                "-R",
+                "-b",
+                "--ingroup",
+                "--base-dir",
+            ];
+            let mut name = None;
+            let mut k = 0;
+            while k < args.len() {
+                let a = args[k];
+                if takes_value.contains(&a) {
+                    k += 2;
+                    continue;
+                }
+                if !a.starts_with('-') {
+                    name = Some(a.to_string());
+                    break;
+                }
+                k += 1;
+            }
             let uid = flag_value(&args, &["-u", "--uid"]);
             match name {
                 Some(name) => Recognised::User(name, uid),
@@ -778,6 +830,9 @@ pub fn map(file: &Dockerfile, context: &Context, name: &str, from_file: &str) ->
         file,
         context,
         stages: Vec::new(),
+        names: Names::new(),
+        roots: Vec::new(),
+        workdirs: Vec::new(),
         spec: Spec {
             name: name.to_string(),
             from_file: from_file.to_string(),
@@ -800,6 +855,7 @@ pub fn map(file: &Dockerfile, context: &Context, name: &str, from_file: &str) ->
         final_language: None,
         build_base: None,
         tool_versions: Vec::new(),
+        libraries: Vec::new(),
     };
     m.stages();
     m.run();
@@ -827,7 +883,11 @@ impl<'a> Mapper<'a> {
                     }
                     _ => None,
                 };
-                let parent = stage_index(&self.stages, self.stages.len(), &reference);
+                let index = self.stages.len();
+                let parent = stage_index(&self.names, index, &reference);
+                if let Some(name) = &name {
+                    self.names.entry(name.clone()).or_default().push(index);
+                }
                 if i.flag("platform").is_some() {
                     self.skipped.push(skipped(
                         i,
@@ -846,7 +906,8 @@ impl<'a> Mapper<'a> {
             match self.stages.last_mut() {
                 Some(stage) => stage.body.push(i),
                 None if i.keyword == "ARG" => {
-                    for (k, v) in arg_pairs(i) {
+                    for (k, v) in arg_pairs(i, self.file.escape) {
+                        let v = substitute(&v, &globals, escape);
                         globals.push((k, v));
                     }
                 }
@@ -855,15 +916,32 @@ impl<'a> Mapper<'a> {
                     .push(skipped(i, "it comes before the first FROM")),
             }
         }
+        // Parents come before their children, so one pass suffices.
+        for k in 0..self.stages.len() {
+            let (root, mut workdir) = match self.stages[k].parent {
+                Some(p) => (self.roots[p], self.workdirs[p].clone()),
+                None => (k, "/".to_string()),
+            };
+            for i in &self.stages[k].body {
+                if i.keyword == "WORKDIR" {
+                    let next = absolute(i.arg_text().trim(), &workdir);
+                    let next = next.trim_end_matches('/');
+                    workdir = if next.is_empty() {
+                        "/".into()
+                    } else {
+                        next.to_string()
+                    };
+                }
+            }
+            self.roots.push(root);
+            self.workdirs.push(workdir);
+        }
     }
 
     /// The stage and the stages it starts from, root first.
     fn chain(&self, mut index: usize) -> Vec<usize> {
         let mut out = vec![index];
         while let Some(parent) = self.stages[index].parent {
-            if out.contains(&parent) {
-                break;
-            }
             out.push(parent);
             index = parent;
         }
@@ -871,10 +949,10 @@ impl<'a> Mapper<'a> {
         out
     }
 
-    /// Stages `index`'s chain copies or mounts from.
-    fn copied_from(&self, index: usize) -> Vec<usize> {
+    /// Stages that stage `s` itself copies or mounts from.
+    fn copied_from(&self, s: usize) -> Vec<usize> {
         let mut out = Vec::new();
-        for s in self.chain(index) {
+        {
             for i in &self.stages[s].body {
                 let from = i.flag("from").map(str::to_string).or_else(|| {
                     i.flags
@@ -885,7 +963,7 @@ impl<'a> Mapper<'a> {
                         .find_map(|kv| kv.strip_prefix("from=").map(str::to_string))
                 });
                 if let Some(from) = from {
-                    if let Some(k) = stage_index(&self.stages, s, &from) {
+                    if let Some(k) = stage_index(&self.names, s, &from) {
                         out.push(k);
                     }
                 }
@@ -899,16 +977,22 @@ impl<'a> Mapper<'a> {
             return;
         };
         let final_chain = self.chain(last);
-        // The build: every stage the runner copies from, transitively.
-        let mut todo = self.copied_from(last);
+        let in_final: BTreeSet<usize> = final_chain.iter().copied().collect();
+        let final_copies: Vec<usize> = final_chain
+            .iter()
+            .flat_map(|&s| self.copied_from(s))
+            .collect();
+        // The build: every stage the runner copies from, transitively,
+        // with the stages each starts from. Each stage is visited once.
+        let mut todo = final_copies.clone();
         let mut build: BTreeSet<usize> = BTreeSet::new();
         while let Some(s) = todo.pop() {
-            if final_chain.contains(&s) {
-                continue;
-            }
-            for c in self.chain(s) {
-                if build.insert(c) {
-                    todo.extend(self.copied_from(c));
+            let mut c = s;
+            while !in_final.contains(&c) && build.insert(c) {
+                todo.extend(self.copied_from(c));
+                match self.stages[c].parent {
+                    Some(p) => c = p,
+                    None => break,
                 }
             }
         }
@@ -928,13 +1012,12 @@ impl<'a> Mapper<'a> {
             }
         } else {
             // The main build stage: the last one the runner copies from.
-            let main = self
-                .copied_from(last)
+            let main = final_copies
                 .into_iter()
-                .filter(|s| !final_chain.contains(s))
+                .filter(|s| !in_final.contains(s))
                 .max()
                 .unwrap_or(0);
-            let main_root = self.chain(main)[0];
+            let main_root = self.roots[main];
             let build_base = base::recognise(
                 &self.stages[main_root].reference,
                 &format!("{}_build", base_name_of(&self.spec.name)),
@@ -942,7 +1025,7 @@ impl<'a> Mapper<'a> {
             self.build_family = build_base.family;
             self.set_base(&build_base, main_root, true);
             let same_base = |m: &Self, s: usize| {
-                m.stages[m.chain(s)[0]].reference == m.stages[main_root].reference
+                m.stages[m.roots[s]].reference == m.stages[main_root].reference
             };
             for &s in &build {
                 if same_base(self, s) {
@@ -1046,7 +1129,7 @@ impl<'a> Mapper<'a> {
             }
             "COPY" | "ADD" => self.copy(stage, i, role),
             "RUN" => self.run_instruction(i, role),
-            "ENV" => match pairs(i) {
+            "ENV" => match pairs(i, self.file.escape) {
                 Some(pairs) if role != Role::Build => {
                     for (k, v) in pairs {
                         self.env(i, k, v);
@@ -1056,13 +1139,13 @@ impl<'a> Mapper<'a> {
                 None => self.skip(i, "the line cannot be read as `KEY=value` pairs"),
             },
             "ARG" => {
-                for (k, v) in arg_pairs(i) {
+                for (k, v) in arg_pairs(i, self.file.escape) {
                     let upper = k.to_ascii_uppercase();
                     if upper.starts_with("TARGET") || upper.starts_with("BUILD") {
                         self.skip(i, "imgspec declares the platform arguments itself (`cross_compile = true`)");
                     } else if looks_secret(&k) {
                         self.skip(i, "a secret in a build argument stays in the image's history: use `step(..., secrets: [...])`");
-                    } else if !self.spec.args.iter().any(|(n, _)| n == &k) {
+                    } else {
                         self.spec.args.push((k, v));
                     }
                 }
@@ -1090,16 +1173,14 @@ impl<'a> Mapper<'a> {
                 for p in paths {
                     let p = absolute(&p, &self.final_workdir);
                     let p = p.trim_end_matches('/').to_string();
-                    if !self.spec.run.volumes.contains(&p) {
-                        self.spec.run.writable.push(p.clone());
-                        self.spec.run.volumes.push(p);
-                    }
+                    self.spec.run.writable.push(p.clone());
+                    self.spec.run.volumes.push(p);
                 }
             }
             "STOPSIGNAL" if role != Role::Build => {
                 self.spec.run.stop_signal = Some(i.arg_text().trim().to_string());
             }
-            "LABEL" if role != Role::Build => match pairs(i) {
+            "LABEL" if role != Role::Build => match pairs(i, self.file.escape) {
                 Some(pairs) => self.spec.run.labels.extend(pairs),
                 None => self.skip(i, "the line cannot be read as `KEY=value` pairs"),
             },
@@ -1151,7 +1232,6 @@ impl<'a> Mapper<'a> {
             );
             return;
         }
-        self.spec.run.env.retain(|(k, _)| k != &key);
         self.spec.run.env.push((key, value));
     }
 
@@ -1180,9 +1260,7 @@ impl<'a> Mapper<'a> {
             } else {
                 port
             };
-            if !self.spec.run.expose.contains(&port) {
-                self.spec.run.expose.push(port);
-            }
+            self.spec.run.expose.push(port);
         }
     }
 
@@ -1360,7 +1438,7 @@ impl<'a> Mapper<'a> {
             return;
         }
         match from {
-            Some(from) => match stage_index(&self.stages, stage, &from) {
+            Some(from) => match stage_index(&self.names, stage, &from) {
                 Some(k) => self.copy_from_stage(k, i, srcs, &dest, role),
                 None => self.copy_from_image(i, &from, srcs, &dest, role),
             },
@@ -1434,8 +1512,7 @@ impl<'a> Mapper<'a> {
             }
             return;
         }
-        let chain = self.chain(k);
-        let stage_workdir = self.stage_workdir(&chain);
+        let stage_workdir = self.workdirs[k].clone();
         for src in srcs {
             let abs = absolute(src, &stage_workdir);
             let from = match relative_to(&abs, &self.build_workdir) {
@@ -1473,7 +1550,31 @@ impl<'a> Mapper<'a> {
                 .unwrap_or("")
                 .to_string();
             let dest_abs = absolute(dest, &self.final_workdir);
-            let src_is_dir = src.ends_with('/') || src == "." || src.ends_with("/.");
+            let src_is_dir = src.ends_with('/')
+                || src == "."
+                || src.ends_with("/.")
+                || self.sources.iter().any(|s| {
+                    s.trim_end_matches('/') == from.trim_end_matches('/') && s.ends_with('/')
+                })
+                || matches!(
+                    name.as_str(),
+                    "public"
+                        | "dist"
+                        | "build"
+                        | "static"
+                        | "standalone"
+                        | "out"
+                        | "publish"
+                        | "assets"
+                        | "www"
+                        | "html"
+                        | "site"
+                        | "app"
+                        | "src"
+                        | "routes"
+                        | "config"
+                        | "lib"
+                );
             let to = if dest.ends_with('/') || dest == "." {
                 if src_is_dir {
                     format!("{}/", dest_abs.trim_end_matches('/'))
@@ -1504,28 +1605,7 @@ impl<'a> Mapper<'a> {
                 runtime_owner: i.flag("chown").is_some(),
                 mode: i.flag("chmod").map(str::to_string),
             };
-            if !self.spec.artifacts.contains(&artifact) {
-                self.spec.artifacts.push(artifact);
-            }
-        }
-    }
-
-    /// The work directory a stage chain ends in.
-    fn stage_workdir(&self, chain: &[usize]) -> String {
-        let mut workdir = "/".to_string();
-        for s in chain {
-            for i in &self.stages[*s].body {
-                if i.keyword == "WORKDIR" {
-                    workdir = absolute(i.arg_text().trim(), &workdir)
-                        .trim_end_matches('/')
-                        .to_string();
-                }
-            }
-        }
-        if workdir.is_empty() {
-            "/".into()
-        } else {
-            workdir
+            self.spec.artifacts.push(artifact);
         }
     }
 
@@ -1559,9 +1639,7 @@ impl<'a> Mapper<'a> {
                 } else {
                     dest_abs
                 };
-                if !self.sources.contains(&src_clean) {
-                    self.sources.push(src_clean.clone());
-                }
+                self.sources.push(src_clean.clone());
                 let default_to =
                     format!("{}/{}", self.build_workdir.trim_end_matches('/'), src_clean);
                 self.spec.artifacts.push(Artifact {
@@ -1628,9 +1706,7 @@ impl<'a> Mapper<'a> {
             } else if is_dir && lands == workdir.trim_end_matches('/') {
                 self.flattened.push(source.clone());
             }
-            if !self.sources.contains(&source) {
-                self.sources.push(source);
-            }
+            self.sources.push(source);
         }
     }
 
@@ -1829,7 +1905,8 @@ impl<'a> Mapper<'a> {
             if build {
                 if role == Role::Single && self.build_family == Family::Debian {
                     if let Some(lib) = runtime_library(&p) {
-                        if !self.spec.runtime_packages.iter().any(|r| r == lib) {
+                        if !self.libraries.contains(&lib) {
+                            self.libraries.push(lib);
                             self.spec.notes.push(format!(
                                 "line {}: `{lib}` added to the runtime packages: the runner gets the library `{p}` brought with it, not the headers",
                                 i.line
@@ -1838,10 +1915,8 @@ impl<'a> Mapper<'a> {
                         }
                     }
                 }
-                if !self.spec.build_packages.contains(&p) {
-                    self.spec.build_packages.push(p);
-                }
-            } else if !self.spec.runtime_packages.contains(&p) {
+                self.spec.build_packages.push(p);
+            } else {
                 self.spec.runtime_packages.push(p);
             }
         }
@@ -2048,9 +2123,7 @@ impl<'a> Mapper<'a> {
                         {
                             continue;
                         }
-                        if !self.sources.contains(&entry) {
-                            self.sources.push(entry);
-                        }
+                        self.sources.push(entry);
                     }
                     self.spec.notes.push("`COPY . .` became the entries of the build context listed in `sources` (manifests, dot files and build output left out): check the list".into());
                 }
@@ -2126,7 +2199,25 @@ impl<'a> Mapper<'a> {
         self.spec.modules.sort_unstable();
         self.spec.modules.dedup();
         self.spec.build_packages.sort();
+        self.spec.build_packages.dedup();
         self.spec.runtime_packages.sort();
+        self.spec.runtime_packages.dedup();
+        dedup_in_order(&mut self.spec.run.expose);
+        dedup_in_order(&mut self.spec.run.volumes);
+        dedup_in_order(&mut self.spec.run.writable);
+        dedup_in_order(&mut self.spec.artifacts);
+        // A variable set twice keeps its first place and its last value.
+        let mut last: std::collections::HashMap<String, String> =
+            self.spec.run.env.iter().cloned().collect();
+        let mut env = Vec::new();
+        for (k, _) in std::mem::take(&mut self.spec.run.env) {
+            if let Some(v) = last.remove(&k) {
+                env.push((k, v));
+            }
+        }
+        self.spec.run.env = env;
+        let mut seen = std::collections::HashSet::new();
+        self.spec.args.retain(|(k, _)| seen.insert(k.clone()));
         for s in &self.skipped {
             let text: String = s.text.chars().take(100).collect();
             let ellipsis = if s.text.chars().count() > 100 {
@@ -2186,6 +2277,12 @@ impl<'a> Mapper<'a> {
     }
 }
 
+/// Removes later duplicates, keeping the first of each.
+fn dedup_in_order<T: Eq + std::hash::Hash + Clone>(items: &mut Vec<T>) {
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|i| seen.insert(i.clone()));
+}
+
 fn base_name_of(name: &str) -> String {
     name.replace('-', "_")
 }
@@ -2209,8 +2306,8 @@ fn looks_secret(name: &str) -> bool {
 }
 
 /// `ARG NAME` and `ARG NAME=default` (several per line).
-fn arg_pairs(i: &Instruction) -> Vec<(String, String)> {
-    shell_words_keep_dollar(&i.arg_text())
+fn arg_pairs(i: &Instruction, escape: char) -> Vec<(String, String)> {
+    shell_words_keep_dollar(&i.arg_text(), escape)
         .unwrap_or_default()
         .into_iter()
         .map(|w| match w.split_once('=') {

@@ -97,7 +97,7 @@ pub fn import(name: &str, text: &str, context: &map::Context, image: &str) -> Im
                     format!("malformed parser directive: {message}"),
                 )
                 .label("BuildKit refuses this directive")
-                .help("a directive is `# name=value` at the very top, once: `# escape=\\` or `# escape=``"),
+                .help("a directive is `# name=value` at the very top, once: `# escape=\\` (the default) or `# escape=` followed by a backtick"),
             ),
             dockerfile::Problem::UnterminatedHeredoc { span: at, word } => diagnostics.push(
                 Diagnostic::error(

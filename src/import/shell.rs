@@ -87,7 +87,8 @@ pub fn split(line: &str) -> Option<Vec<Command>> {
 }
 
 /// The words of a simple command, quotes removed. `None` when it has a
-/// pipe, a redirection, a substitution or a variable.
+/// pipe, a redirection or a command substitution (variables stay as
+/// written).
 pub fn words(text: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     let mut word = String::new();
@@ -124,7 +125,7 @@ pub fn words(text: &str) -> Option<Vec<String>> {
                             }
                             None => return None,
                         },
-                        Some('$' | '`') => return None,
+                        Some('`') => return None,
                         Some(c) => word.push(c),
                         None => return None,
                     }
@@ -134,7 +135,7 @@ pub fn words(text: &str) -> Option<Vec<String>> {
                 in_word = true;
                 word.push(chars.next()?);
             }
-            '|' | '>' | '<' | '$' | '`' | '&' | ';' | '(' | ')' => return None,
+            '|' | '>' | '<' | '`' | '&' | ';' | '(' | ')' => return None,
             c => {
                 in_word = true;
                 word.push(c);

@@ -19,7 +19,7 @@ pub struct Step {
     pub secrets: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Artifact {
     pub from: String,
     pub to: Option<String>,
