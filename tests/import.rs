@@ -233,7 +233,7 @@ fn hostile_inputs_take_linear_time() {
             "x\n".repeat(n)
         ),
         format!("FROM alpine:3.20\n{}", "COPY --from=0 /a /b\n".repeat(n)),
-        format!("{}", "FROM alpine:3.20 AS s\n".repeat(n)),
+        "FROM alpine:3.20 AS s\n".repeat(n),
         format!("FROM alpine:3.20\nENV {}\n", "A=${B:-${C} ".repeat(n)),
         format!("ARG A={}\nFROM alpine:3.20\n", "${A}".repeat(n)),
         format!("FROM alpine:3.20\nRUN {}\n", "apk add x && ".repeat(n)),

@@ -296,8 +296,6 @@ struct Mapper<'a> {
     build_stages: BTreeSet<usize>,
     final_language: Option<&'static str>,
     build_base: Option<base::Base>,
-    /// Tool installs of an ecosystem (`pip install poetry`) seen.
-    tool_versions: Vec<(String, String)>,
     /// Runtime libraries added for `-dev` packages.
     libraries: Vec<&'static str>,
 }
@@ -531,10 +529,8 @@ fn recognise(c: &shell::Command) -> Recognised {
         .copied()
         .unwrap_or("");
     if words.is_empty() {
-        if c.raw.contains("curl") || c.raw.contains("wget") {
-            if unchecked_download(&c.raw) {
-                return Recognised::Skip("a download without a checksum".into());
-            }
+        if unchecked_download(&c.raw) {
+            return Recognised::Skip("a download without a checksum".into());
         }
         return Recognised::Keep;
     }
@@ -854,7 +850,6 @@ pub fn map(file: &Dockerfile, context: &Context, name: &str, from_file: &str) ->
         build_stages: BTreeSet::new(),
         final_language: None,
         build_base: None,
-        tool_versions: Vec::new(),
         libraries: Vec::new(),
     };
     m.stages();
@@ -1155,7 +1150,16 @@ impl<'a> Mapper<'a> {
             "CMD" | "ENTRYPOINT" if role != Role::Build => {
                 let command = match &i.args {
                     Args::Exec(words) => Command::Exec(words.clone()),
-                    Args::Shell(text) => Command::Shell(text.trim().to_string()),
+                    Args::Shell(text) => {
+                        if text.trim_start().starts_with('[') {
+                            self.spec.notes.push(format!(
+                                "line {}: `{}` is not valid JSON, so BuildKit runs it with a shell; so does the spec",
+                                i.line,
+                                text.trim()
+                            ));
+                        }
+                        Command::Shell(text.trim().to_string())
+                    }
                 };
                 if i.keyword == "CMD" {
                     self.spec.run.cmd = Some(command);
@@ -1419,7 +1423,6 @@ impl<'a> Mapper<'a> {
         if is_add && srcs.iter().any(|s| s.contains("://")) {
             if let (Some(sum), [url]) = (i.flag("checksum"), srcs) {
                 if role != Role::Build {
-                    let _ = (sum, url);
                     self.skip(i, format!("a checked download: add it to `run.files` as {{ url = \"{url}\", sha256 = \"{}\", to = \"{}\" }}", sum.trim_start_matches("sha256:"), absolute(&dest, &self.final_workdir)));
                     return;
                 }
@@ -1454,9 +1457,7 @@ impl<'a> Mapper<'a> {
         dest: &str,
         role: Role,
     ) {
-        if image.contains("astral-sh/uv") && self.ecos.contains(&Eco::Uv)
-            || image.contains("astral-sh/uv") && role == Role::Build
-        {
+        if image.contains("astral-sh/uv") {
             self.skip(i, "uv comes with the uv ecosystem (`python.uv()`)");
             return;
         }
@@ -1791,15 +1792,7 @@ impl<'a> Mapper<'a> {
                         reason: why,
                     });
                 }
-                Recognised::Keep => {
-                    if let Some(d) = &dir {
-                        if let Some(rest) = kept.last() {
-                            let _ = rest;
-                        }
-                        let _ = d;
-                    }
-                    kept.push(c.raw.clone());
-                }
+                Recognised::Keep => kept.push(c.raw.clone()),
             }
         }
         if !kept.is_empty() {
@@ -2192,9 +2185,6 @@ impl<'a> Mapper<'a> {
                 format!("`USER {user}` ran it as root; imgspec runs it as a non-root user (`run.user`, or `allow_root` with a reason)")
             };
             self.spec.notes.push(text);
-        }
-        for (tool, version) in &self.tool_versions {
-            let _ = (tool, version);
         }
         self.spec.modules.sort_unstable();
         self.spec.modules.dedup();
