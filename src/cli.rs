@@ -147,6 +147,14 @@ enum Command {
     },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
+    /// Write a starting spec from an existing Dockerfile (on standard
+    /// output, or with `-o` to a file).
+    Import {
+        #[command(flatten)]
+        args: crate::import::Args,
+        #[command(flatten)]
+        report: Report,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -391,6 +399,12 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             clap_complete::generate(shell, &mut Cli::command(), "imgspec", &mut script);
             let mut reporter = Reporter::new(MessageFormat::Human, ColorArg::Auto);
             print_stdout(&String::from_utf8_lossy(&script), &mut reporter)
+        }
+        Command::Import { args, report } => {
+            let mut reporter = Reporter::new(report.message_format, report.color);
+            let code = crate::import::run(root, &args, &mut reporter);
+            reporter.finish();
+            code
         }
     }
 }

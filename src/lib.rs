@@ -17,6 +17,7 @@ pub mod eval;
 pub mod explain;
 pub mod frontend;
 pub mod fs;
+pub mod import;
 pub mod init;
 pub mod ir;
 pub mod loader;

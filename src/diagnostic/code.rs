@@ -93,6 +93,10 @@ codes! {
     InitNothingRecognised = "E0180", "`imgspec init` found no manifest it recognises in the directory";
     InitSpecExists = "E0181", "`imgspec init` would overwrite an existing spec without `--force`";
     InitNeedsTerminal = "E0182", "`imgspec init --interactive` was run without a terminal on standard input";
+    NotADockerfile = "E0175", "a file given to `import` is not a Dockerfile: no `FROM`, or not text";
+    UnterminatedHeredoc = "E0176", "a heredoc in a Dockerfile is never terminated";
+    MalformedDirective = "E0177", "a Dockerfile parser directive is malformed or given twice";
+    ImportTargetExists = "E0178", "the file `import -o` names exists, and `--force` is not given";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
     BuildToolInRunner = "W0110", "a compiler or development package is installed in the runner";
@@ -100,4 +104,6 @@ codes! {
     InitMissingLock = "W0181", "`imgspec init` found a manifest without the lock file its install needs";
     UnlockedReference = "W0120", "an image reference has no entry in the lock file, so it is pulled by tag";
     UnlockedTool = "W0121", "a tool has no entry in the lock file, so the newest release of its series is installed unchecked";
+    NotImported = "W0175", "a Dockerfile instruction has no place in the imported spec, and is listed as a comment";
+    ImportedRoot = "W0176", "the imported Dockerfile runs its container as root; the spec runs it as a non-root user";
 }
