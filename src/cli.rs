@@ -129,6 +129,10 @@ enum Command {
     },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
+    /// Run the language server (JSON-RPC over standard input and output)
+    /// for editors: diagnostics, completion, hover, go to definition and a
+    /// preview of the Dockerfiles. See docs/editor.md.
+    Lsp,
 }
 
 #[derive(clap::Args, Debug)]
@@ -348,6 +352,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             let mut reporter = Reporter::new(MessageFormat::Human, ColorArg::Auto);
             print_stdout(&String::from_utf8_lossy(&script), &mut reporter)
         }
+        Command::Lsp => crate::lsp::run(),
     }
 }
 

@@ -20,6 +20,7 @@ pub mod fs;
 pub mod ir;
 pub mod loader;
 pub mod lock;
+pub mod lsp;
 pub mod model;
 pub mod opt;
 pub mod output;
