@@ -645,3 +645,94 @@ fn exit_without_shutdown_is_an_error() {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// A real editor: Neovim (0.7 or later), headless, starts the server on a
+/// spec with an error, waits for its diagnostics and asks for a hover; the
+/// transcript it writes is checked. Ignored by default, since Neovim need
+/// not be installed: `cargo test --test lsp -- --ignored`.
+#[test]
+#[ignore = "needs Neovim (nvim) on the PATH"]
+fn neovim_shows_diagnostics_and_hover() {
+    let spec = "use std.python\n\nimage api {\n  base    = python.slim(version: \"3.12\")\n  sources = [\"app.py\"]\n  run {\n    cmdd = [\"python\", \"app.py\"]\n  }\n}\n";
+    let dir = common::workspace(
+        "lsp/neovim",
+        &[("main.imgspec", spec), ("app.py", "print('hi')\n")],
+    );
+    let init = dir.join("init.lua");
+    let transcript = dir.join("transcript.txt");
+    std::fs::write(&init, NEOVIM_INIT).expect("write init.lua");
+    let mut nvim = Command::new("nvim")
+        .args(["--headless", "--clean", "-u"])
+        .arg(&init)
+        .env("IMGSPEC_BIN", env!("CARGO_BIN_EXE_imgspec"))
+        .env("IMGSPEC_SPEC", dir.join("main.imgspec"))
+        .env("IMGSPEC_TRANSCRIPT", &transcript)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nvim (is Neovim installed?)");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while nvim.try_wait().expect("wait for nvim").is_none() {
+        if Instant::now() > deadline {
+            let _ = nvim.kill();
+            panic!("Neovim did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let transcript = std::fs::read_to_string(&transcript).expect("a transcript");
+    let expected = [
+        "attached imgspec",
+        "diagnostic 7:5 error E0007 a `run` block has no field `cmdd`",
+        "hover base slim(version: string = \"3.12\", release: string = \"bookworm\", slim: bool = true, digest: string = \"\")",
+        "hover in `std.python`",
+        "hover The official Debian Python image, e.g. `python.slim(version: \"3.12\")`:",
+    ];
+    let lines: Vec<&str> = transcript.lines().collect();
+    for line in expected {
+        assert!(
+            lines.contains(&line),
+            "missing {line:?} in the transcript:\n{transcript}"
+        );
+    }
+}
+
+/// Neovim's side of [`neovim_shows_diagnostics_and_hover`].
+const NEOVIM_INIT: &str = r#"
+local out = {}
+local function log(line) table.insert(out, line) end
+local function finish()
+  vim.fn.writefile(out, os.getenv("IMGSPEC_TRANSCRIPT"))
+  vim.cmd("qa!")
+end
+vim.cmd("edit " .. vim.fn.fnameescape(os.getenv("IMGSPEC_SPEC")))
+local id = vim.lsp.start_client({
+  name = "imgspec",
+  cmd = { os.getenv("IMGSPEC_BIN"), "lsp" },
+  root_dir = vim.fn.expand("%:p:h"),
+})
+vim.lsp.buf_attach_client(0, id)
+local client = vim.lsp.get_client_by_id(id)
+if client then log("attached " .. client.name) end
+vim.wait(10000, function() return #vim.diagnostic.get(0) > 0 end, 20)
+local severities = { "error", "warning", "information", "hint" }
+for _, d in ipairs(vim.diagnostic.get(0)) do
+  local code = d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code) or "?"
+  local first = vim.split(d.message, "\n")[1]
+  log(string.format("diagnostic %d:%d %s %s %s", d.lnum + 1, d.col + 1, severities[d.severity], code, first))
+end
+local params = {
+  textDocument = { uri = vim.uri_from_bufnr(0) },
+  position = { line = 3, character = 20 },
+}
+local response = client and client.request_sync("textDocument/hover", params, 5000, 0)
+if response and response.result then
+  for _, line in ipairs(vim.split(response.result.contents.value, "\n")) do
+    line = line:gsub("^%*(.*)%*$", "%1")
+    if line ~= "" and not line:match("^```") then log("hover " .. line) end
+  end
+else
+  log("hover failed")
+end
+finish()
+"#;

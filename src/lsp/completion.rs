@@ -154,12 +154,10 @@ fn item(label: &str, kind: CompletionItemKind, detail: String, doc: String) -> C
         label: label.to_string(),
         kind: Some(kind),
         detail: (!detail.is_empty()).then_some(detail),
-        documentation: (!doc.is_empty()).then(|| {
-            Documentation::MarkupContent(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value: doc,
-            })
-        }),
+        documentation: (!doc.is_empty()).then_some(Documentation::MarkupContent(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: doc,
+        })),
         ..CompletionItem::default()
     }
 }
