@@ -352,7 +352,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             let mut reporter = Reporter::new(MessageFormat::Human, ColorArg::Auto);
             print_stdout(&String::from_utf8_lossy(&script), &mut reporter)
         }
-        Command::Lsp => crate::lsp::run(),
+        Command::Lsp => crate::lsp::run(root),
     }
 }
 

@@ -151,6 +151,9 @@ impl Document {
 #[derive(Default)]
 pub struct Documents {
     open: HashMap<String, Document>,
+    /// `--root`: the project of every document; by default each one's is
+    /// found as the command line finds a spec's.
+    root: Option<PathBuf>,
 }
 
 /// A document compiled: what the compiler saw and where each of its files
@@ -165,6 +168,13 @@ pub struct Compiled {
 }
 
 impl Documents {
+    pub fn new(root: Option<PathBuf>) -> Documents {
+        Documents {
+            open: HashMap::new(),
+            root,
+        }
+    }
+
     pub fn get(&self, uri: &str) -> Option<&Document> {
         self.open.get(uri)
     }
@@ -222,7 +232,7 @@ impl Documents {
     /// document itself when it has no file (an untitled buffer).
     pub fn loader_for<'a>(&'a self, path: &Path, root: Option<(&Path, &'a str)>) -> Overlay<'a> {
         let project = uri_is_file(path)
-            .then(|| Project::find(None, path).ok())
+            .then(|| Project::find(self.root.as_deref(), path).ok())
             .flatten();
         Overlay {
             documents: self,

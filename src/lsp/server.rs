@@ -33,8 +33,8 @@ pub const STDLIB_SOURCE_REQUEST: &str = "imgspec/stdlibSource";
 
 /// Serves standard input and output until `exit`; returns the process's
 /// exit code: 0 after `shutdown` then `exit`, 1 otherwise (as the
-/// protocol asks).
-pub fn run() -> i32 {
+/// protocol asks). `root` is `--root`: the project of every document.
+pub fn run(root: Option<&std::path::Path>) -> i32 {
     let (sender, receiver) = mpsc::channel::<Incoming>();
     // The reader blocks on standard input; it is left behind when the
     // process exits.
@@ -56,7 +56,10 @@ pub fn run() -> i32 {
             }
         }
     });
-    let mut server = Server::default();
+    let mut server = Server {
+        documents: Documents::new(root.map(std::path::Path::to_path_buf)),
+        ..Server::default()
+    };
     let stdout = std::io::stdout();
     for incoming in receiver {
         let exit = match incoming {
