@@ -567,6 +567,58 @@ fn definition_in_the_file_an_import_and_the_standard_library() {
 }
 
 #[test]
+fn imports_are_read_only_inside_the_project_even_from_open_buffers() {
+    let dir = project("outside");
+    let uri = file_uri(&dir.join("main.imgspec"));
+    let mut client = Client::start();
+    // A buffer the editor holds open outside the project (the worktree):
+    // the overlay must not serve it where the disk would be refused.
+    let outside = "file:///imgspec-lsp-outside/evil.imgspec";
+    client.open(outside, "/// Secret.\nbase evil {\n  ref = \"x:1\"\n}\n");
+    let _ = client.diagnostics(outside);
+    let spec =
+        "use \"/imgspec-lsp-outside/evil.imgspec\" as evil\nuse \"./requirements.txt\" as reqs\n";
+    client.open(&uri, spec);
+    let diagnostics = client.diagnostics(&uri);
+    let codes: Vec<&Value> = diagnostics.iter().map(|d| &d["code"]).collect();
+    assert!(codes.contains(&&json!("E0017")), "{diagnostics:?}");
+    assert!(codes.contains(&&json!("E0018")), "{diagnostics:?}");
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn a_standard_module_opened_as_a_document_has_hover_and_no_diagnostics() {
+    let mut client = Client::start();
+    let uri = "imgspec-std:/python.imgspec";
+    let text = client.request("imgspec/stdlibSource", json!({ "uri": uri }))["result"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let marked = text.replacen("base = slim(", "base = sl|im(", 1);
+    assert_ne!(marked, text);
+    let hover = client.at(uri, &marked, "textDocument/hover");
+    let value = hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        value.contains("The official Debian Python image"),
+        "{value}"
+    );
+    let definition = client.at(uri, &marked, "textDocument/definition");
+    assert_eq!(definition["result"]["uri"], uri);
+    // Nothing was published for it.
+    assert!(
+        !client
+            .notifications
+            .iter()
+            .any(|m| m["params"]["uri"] == uri),
+        "{:?}",
+        client.notifications
+    );
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
 fn preview_returns_the_dockerfile_and_writes_nothing() {
     let dir = project("preview");
     let uri = file_uri(&dir.join("main.imgspec"));
