@@ -451,6 +451,17 @@ fn completion_of_fields_modules_definitions_and_parameters() {
         .unwrap_or_else(|| panic!("no version: in {items:?}"));
     assert_eq!(version["insertText"], "version: ");
     assert_eq!(version["detail"], "version: string = \"3.12\"");
+
+    // Enum words of a field, and what is in scope, where a value goes.
+    let libc = client.at(
+        &uri,
+        "use std.python\nbase b {\n  libc = |\n",
+        "textDocument/completion",
+    );
+    let values = labels(&libc["result"]);
+    for value in ["glibc", "musl", "none", "python", "b"] {
+        assert!(values.contains(&value.to_string()), "{values:?}");
+    }
     assert_eq!(client.stop(), 0);
 }
 

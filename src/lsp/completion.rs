@@ -89,37 +89,31 @@ pub fn complete(documents: &Documents, uri: &str, position: Position) -> Vec<Com
                 })
                 .collect()
         }
-        Place::Value { prefix, .. } => {
-            let outline = symbols::outline(text);
-            let display = Documents::spec_path(uri)
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            let mut items: Vec<CompletionItem> = outline
-                .defs
-                .iter()
-                .filter(|d| d.kind != DefKind::Image && d.name.starts_with(&prefix))
-                .map(|d| definition(d, &display))
-                .collect();
-            items.extend(
-                outline
-                    .uses
-                    .iter()
-                    .filter(|u| u.binding.starts_with(&prefix))
-                    .map(|u| {
-                        let detail = match &u.target {
-                            symbols::Target::Std(name) => format!("std.{name}"),
-                            symbols::Target::File(file) => format!("\"{file}\""),
-                        };
-                        item(
-                            &u.binding,
-                            CompletionItemKind::MODULE,
-                            detail,
-                            String::new(),
-                        )
-                    }),
-            );
+        Place::FieldValue { block, key, prefix } => {
+            let block = match block {
+                BlockKind::Adjust(callee) => adjusted(documents, uri, text, &callee),
+                other => other,
+            };
+            let mut items: Vec<CompletionItem> = schema::find(&block, &key)
+                .map(|field| {
+                    schema::words(&field.ty)
+                        .into_iter()
+                        .filter(|w| w.starts_with(&prefix))
+                        .map(|w| {
+                            item(
+                                &w,
+                                CompletionItemKind::ENUM_MEMBER,
+                                field.ty.clone(),
+                                String::new(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            items.extend(values(text, uri, &prefix));
             items
         }
+        Place::Value { prefix, .. } => values(text, uri, &prefix),
         Place::TopLevel { prefix } => ["use", "image", "template", "base", "ecosystem"]
             .into_iter()
             .filter(|k| k.starts_with(&prefix))
@@ -127,6 +121,36 @@ pub fn complete(documents: &Documents, uri: &str, position: Position) -> Vec<Com
             .collect(),
         Place::Other => Vec::new(),
     }
+}
+
+/// The definitions and modules in scope where a value goes.
+fn values(text: &str, uri: &str, prefix: &str) -> Vec<CompletionItem> {
+    let outline = symbols::outline(text);
+    let display = Documents::spec_path(uri)
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let definitions = outline
+        .defs
+        .iter()
+        .filter(|d| d.kind != DefKind::Image && d.name.starts_with(prefix))
+        .map(|d| definition(d, &display));
+    let modules = outline
+        .uses
+        .iter()
+        .filter(|u| u.binding.starts_with(prefix))
+        .map(|u| {
+            let detail = match &u.target {
+                symbols::Target::Std(name) => format!("std.{name}"),
+                symbols::Target::File(file) => format!("\"{file}\""),
+            };
+            item(
+                &u.binding,
+                CompletionItemKind::MODULE,
+                detail,
+                String::new(),
+            )
+        });
+    definitions.chain(modules).collect()
 }
 
 /// The kind of block an adjust block after a call to `callee` is: that of

@@ -25,6 +25,12 @@ pub enum Place {
         prefix: String,
         written: Vec<String>,
     },
+    /// The value of field `key` of a block.
+    FieldValue {
+        block: BlockKind,
+        key: String,
+        prefix: String,
+    },
     /// A value, of field `key` when known.
     Value { key: Option<String>, prefix: String },
     /// Between definitions.
@@ -111,8 +117,9 @@ pub fn at(text: &str, offset: usize) -> Place {
                 present: keys(&tokens),
             },
             [Tok::Word(key), Tok::Punct('='), ..]
-            | [Tok::Word(key), Tok::Punct('+'), Tok::Punct('='), ..] => Place::Value {
-                key: Some(key.clone()),
+            | [Tok::Word(key), Tok::Punct('+'), Tok::Punct('='), ..] => Place::FieldValue {
+                block,
+                key: key.clone(),
                 prefix,
             },
             _ => Place::Other,
@@ -473,8 +480,9 @@ mod tests {
         );
         assert_eq!(
             place("image a {\n  base = |"),
-            Place::Value {
-                key: Some("base".into()),
+            Place::FieldValue {
+                block: BlockKind::Image,
+                key: "base".into(),
                 prefix: "".into()
             }
         );

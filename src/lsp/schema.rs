@@ -170,6 +170,18 @@ pub fn find(kind: &BlockKind, name: &str) -> Option<&'static FieldDoc> {
     fields(kind).iter().find(|f| f.name == name)
 }
 
+/// The words a field's type lists as its values (`` `glibc` `musl`
+/// `none` ``), for completion of enum fields.
+pub fn words(ty: &str) -> Vec<String> {
+    ty.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .map(str::to_string)
+        .collect()
+}
+
 /// The kind of the block that field `key` of a `parent` block opens.
 pub fn child(parent: &BlockKind, key: &str) -> BlockKind {
     match (parent, key) {
