@@ -549,4 +549,58 @@ mod tests {
             Some(ErrorCode::InvalidParams as i32)
         );
     }
+
+    /// Every position of every example spec, whole and cut short (as a
+    /// buffer being typed is): completion, hover and definition answer
+    /// without failing.
+    #[test]
+    fn no_position_of_any_example_makes_a_handler_fail() {
+        let mut server = Server::default();
+        request(&mut server, 1, "initialize", json!({ "capabilities": {} }));
+        let specs = crate::discover::specs(std::path::Path::new("examples")).unwrap_or_default();
+        assert!(!specs.is_empty());
+        let mut id = 1;
+        for spec in specs {
+            let Ok(full) = std::fs::read_to_string(&spec) else {
+                continue;
+            };
+            let Ok(absolute) = std::path::absolute(&spec) else {
+                continue;
+            };
+            let uri = super::super::documents::path_to_uri(&absolute);
+            let cuts = [full.len(), full.len() / 2];
+            for cut in cuts {
+                let mut cut = cut;
+                while !full.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let text = &full[..cut];
+                server.handle(Message::Notification(Notification::new(
+                    "textDocument/didOpen".to_string(),
+                    json!({ "textDocument": { "uri": uri, "languageId": "imgspec", "version": 1, "text": text } }),
+                )));
+                server.outbox.clear();
+                let lines = LineIndex::new(text);
+                for offset in (0..=text.len()).step_by(11) {
+                    let position = lines.position(text, offset);
+                    let params = json!({ "textDocument": { "uri": uri }, "position": position });
+                    for method in [
+                        "textDocument/completion",
+                        "textDocument/hover",
+                        "textDocument/definition",
+                    ] {
+                        id += 1;
+                        let response = request(&mut server, id, method, params.clone());
+                        if let Err(error) = response.response_result {
+                            panic!(
+                                "{method} at {offset} of {}: {}",
+                                spec.display(),
+                                error.message
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
