@@ -2,7 +2,7 @@
 //! `textDocument/publishDiagnostics` per file, with the compiler's codes,
 //! messages, severities, labels (as related information) and help.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use lsp_types::{
     DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Range, Uri,
@@ -15,15 +15,14 @@ use crate::source::Span;
 /// The diagnostics of one compilation, by the URI of the file each is in.
 pub fn by_file(compiled: &Compiled) -> BTreeMap<String, Vec<lsp_types::Diagnostic>> {
     let sources = &compiled.compilation.sources;
-    let lines: Vec<LineIndex> = sources
+    let files: Vec<(&str, LineIndex)> = sources
         .files()
-        .map(|(_, f)| LineIndex::new(&f.text))
+        .map(|(_, f)| (f.text.as_str(), LineIndex::new(&f.text)))
         .collect();
     let locate = |span: Span| -> Option<(String, Range)> {
         let index = span.file.0 as usize;
         let uri = compiled.uris.get(index)?;
-        let text = &sources.files().nth(index)?.1.text;
-        let lines = lines.get(index)?;
+        let (text, lines) = files.get(index)?;
         let range = Range::new(
             lines.position(text, span.start as usize),
             lines.position(text, span.end as usize),
@@ -95,7 +94,7 @@ fn convert(
 /// it, and a file whose problems are gone is sent an empty list.
 #[derive(Default)]
 pub struct Published {
-    by_root: HashMap<String, BTreeMap<String, Vec<lsp_types::Diagnostic>>>,
+    by_root: BTreeMap<String, BTreeMap<String, Vec<lsp_types::Diagnostic>>>,
 }
 
 impl Published {
@@ -131,14 +130,17 @@ impl Published {
             // Standard modules are not the user's to fix, nor on disk.
             .filter(|uri| !uri.starts_with(super::documents::STD_SCHEME))
             .map(|uri| {
-                let mut all: Vec<lsp_types::Diagnostic> = Vec::new();
-                for files in self.by_root.values() {
-                    for d in files.get(&uri).into_iter().flatten() {
-                        if !all.contains(d) {
-                            all.push(d.clone());
-                        }
-                    }
-                }
+                // The same problem reached from two open documents is
+                // listed once.
+                let mut seen = std::collections::HashSet::new();
+                let all = self
+                    .by_root
+                    .values()
+                    .filter_map(|files| files.get(&uri))
+                    .flatten()
+                    .filter(|d| seen.insert(serde_json::to_string(d).unwrap_or_default()))
+                    .cloned()
+                    .collect();
                 (uri, all)
             })
             .collect()
