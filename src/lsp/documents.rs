@@ -372,9 +372,9 @@ mod tests {
 
     #[test]
     fn file_uris_round_trip() {
-        let path = Path::new("/tmp/a dir/é.imgspec");
+        let path = Path::new("/srv/a dir/é.imgspec");
         let uri = path_to_uri(path);
-        assert_eq!(uri, "file:///tmp/a%20dir/%C3%A9.imgspec");
+        assert_eq!(uri, "file:///srv/a%20dir/%C3%A9.imgspec");
         assert_eq!(uri_to_path(&uri).as_deref(), Some(path));
         assert_eq!(uri_to_path("untitled:Untitled-1"), None);
         assert_eq!(std_module(&std_uri("python")), Some("python"));
