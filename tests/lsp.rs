@@ -378,6 +378,13 @@ fn diagnostics_of_an_imported_file_go_to_its_uri() {
 #[test]
 fn an_untitled_buffer_gets_syntax_and_type_diagnostics() {
     let mut client = Client::start();
+    // A file whose name does not say it is a spec, opened as one.
+    let odd = "file:///imgspec-lsp-nowhere/Imgspecfile";
+    client.open(odd, "image a {\n");
+    assert_eq!(
+        client.diagnostics(odd).first().map(|d| &d["code"]),
+        Some(&json!("E0001"))
+    );
     client.open("untitled:Untitled-1", "image a {\n  base = \n");
     let diagnostics = client.diagnostics("untitled:Untitled-1");
     assert_eq!(

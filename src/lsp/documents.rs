@@ -315,14 +315,16 @@ pub struct Overlay<'a> {
 
 impl Loader for Overlay<'_> {
     fn read(&self, path: &Path) -> Result<String, FileError> {
-        if !is_spec_name(path) {
-            return Err(FileError::NotASpec);
-        }
         let normal = normalize(path);
+        // The buffer being compiled is read whatever its name: the editor
+        // says it is a spec.
         if let Some((root, text)) = &self.root {
             if *root == normal {
                 return Ok(text.to_string());
             }
+        }
+        if !is_spec_name(path) {
+            return Err(FileError::NotASpec);
         }
         let (Some(project), Some(fs)) = (&self.project, &self.fs) else {
             return Err(FileError::NotFound);
