@@ -155,6 +155,10 @@ enum Command {
         #[command(flatten)]
         report: Report,
     },
+    /// Run the language server (JSON-RPC over standard input and output)
+    /// for editors: diagnostics, completion, hover, go to definition and a
+    /// preview of the Dockerfiles. See docs/editor.md.
+    Lsp,
 }
 
 #[derive(clap::Args, Debug)]
@@ -406,6 +410,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             reporter.finish();
             code
         }
+        Command::Lsp => crate::lsp::run(root),
     }
 }
 

@@ -22,6 +22,7 @@ pub mod init;
 pub mod ir;
 pub mod loader;
 pub mod lock;
+pub mod lsp;
 pub mod model;
 pub mod opt;
 pub mod output;
