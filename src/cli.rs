@@ -127,6 +127,23 @@ enum Command {
         #[command(flatten)]
         report: Report,
     },
+    /// Rewrite specs in the canonical layout (docs/fmt.md), or with
+    /// --check, exit 1 with a diff for every spec that is not in it.
+    Fmt {
+        /// .imgspec files or directories (default: the current directory,
+        /// honouring .gitignore); `-` reads standard input and prints the
+        /// formatted text on standard output.
+        paths: Vec<PathBuf>,
+        /// Write nothing; exit 1 naming (and showing the diff of) every
+        /// spec that is not formatted.
+        #[arg(long)]
+        check: bool,
+        /// Format standard input to standard output (as `-`).
+        #[arg(long)]
+        stdin: bool,
+        #[command(flatten)]
+        report: Report,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
 }
@@ -339,6 +356,22 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             let mut reporter = Reporter::new(report.message_format, report.color);
             let mode = crate::lock::command::Mode::Update(references);
             let code = lock_command(&paths, root, mode, &registry, &mut reporter);
+            reporter.finish();
+            code
+        }
+        Command::Fmt {
+            paths,
+            check,
+            stdin,
+            report,
+        } => {
+            let mut reporter = Reporter::new(report.message_format, report.color);
+            let mode = if check {
+                crate::format::command::Mode::Check
+            } else {
+                crate::format::command::Mode::Write
+            };
+            let code = crate::format::command::run(&paths, root, mode, stdin, &mut reporter);
             reporter.finish();
             code
         }

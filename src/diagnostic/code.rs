@@ -88,6 +88,7 @@ codes! {
     LockFile = "E0160", "the lock file cannot be read";
     NotLocked = "E0161", "an image reference has no entry in the lock file (`imgspec lock --check`)";
     RegistryFailure = "E0162", "a registry could not resolve an image reference";
+    FormatterLost = "E0170", "the formatter could not keep a file's meaning or comments, so it left the file unchanged";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
     BuildToolInRunner = "W0110", "a compiler or development package is installed in the runner";
