@@ -92,7 +92,11 @@ impl Tally {
 /// The spec files to format, each with the path its project is found from.
 fn find(paths: &[PathBuf], reporter: &mut Reporter) -> (Vec<(PathBuf, PathBuf)>, i32) {
     let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
     let mut files = Vec::new();
     let mut worst = EXIT_OK;
     for path in paths {

@@ -135,7 +135,8 @@ impl<'a> Printer<'a> {
 
     fn use_line(&mut self, u: &Use) {
         self.out.push_str("use ");
-        self.out.push_str(self.slice(u.target_span.start, u.target_span.end));
+        self.out
+            .push_str(self.slice(u.target_span.start, u.target_span.end));
         if let Some(binding) = &u.binding {
             // `use std.python` binds `python` without an alias.
             if binding.span.start >= u.target_span.end {
@@ -148,14 +149,12 @@ impl<'a> Printer<'a> {
     fn definition(&mut self, d: &Definition) {
         self.out.push_str(d.kind.keyword());
         self.out.push(' ');
-        self.out.push_str(self.slice(d.name.span.start, d.name.span.end));
+        self.out
+            .push_str(self.slice(d.name.span.start, d.name.span.end));
         let name_end = d.name.span.end as usize;
         if self.next_token(name_end) == Some(b'(') {
             let open = self.next_token_at(name_end);
-            let close = self.close_of(
-                d.params.last().map_or(open + 1, param_end),
-                b')',
-            );
+            let close = self.close_of(d.params.last().map_or(open + 1, param_end), b')');
             let rest = match &d.extends {
                 Some(call) => 3 + call.callee.name.len() + 1,
                 None => 2,
@@ -199,10 +198,14 @@ impl<'a> Printer<'a> {
         self.out.push('\n');
         for (i, p) in params.iter().enumerate() {
             let start = p.span.start as usize;
-            let until = p.default.as_ref().map_or(param_end(p), |v| v.span.start as usize);
+            let until = p
+                .default
+                .as_ref()
+                .map_or(param_end(p), |v| v.span.start as usize);
             self.leading(until, start, inner, i == 0);
             self.indent(inner);
-            self.out.push_str(self.slice(p.name.span.start, p.name.span.end));
+            self.out
+                .push_str(self.slice(p.name.span.start, p.name.span.end));
             self.out.push_str(": ");
             let ty = self.type_expr(&p.ty);
             self.out.push_str(&ty);
@@ -216,7 +219,7 @@ impl<'a> Printer<'a> {
             self.trailing(param_end(p), limit);
             self.out.push('\n');
         }
-        self.leading(close, close, inner, params.is_empty());
+        self.leading(close, usize::MAX, inner, params.is_empty());
         self.out.push(')');
         self.last = close + 1;
     }
@@ -260,11 +263,14 @@ impl<'a> Printer<'a> {
         let close = end.saturating_sub(1).max(open);
         self.out.push('{');
         self.last = open + 1;
-        let first_start = b.fields.first().map_or(close, |f| f.key.span.start as usize);
+        let first_start = b
+            .fields
+            .first()
+            .map_or(close, |f| f.key.span.start as usize);
         self.open_trailing(open, first_start);
         self.out.push('\n');
         self.fields(b, indent + INDENT, close);
-        self.leading(close, close, indent + INDENT, b.fields.is_empty());
+        self.leading(close, usize::MAX, indent + INDENT, b.fields.is_empty());
         self.indent(indent);
         self.out.push('}');
         self.last = end;
@@ -282,9 +288,9 @@ impl<'a> Printer<'a> {
         for (i, f) in fields.iter().enumerate() {
             let key_start = f.key.span.start as usize;
             let value_start = f.value.span.start as usize;
-            let leading_comment = self.comments_from(prev_end, value_start).any(|c| {
-                !(i > 0 && c.start < key_start && !self.has_newline(prev_end, c.start))
-            });
+            let leading_comment = self
+                .comments_from(prev_end, value_start)
+                .any(|c| !(i > 0 && c.start < key_start && !self.has_newline(prev_end, c.start)));
             breaks.push(leading_comment || self.blank_between(prev_end, key_start));
             let flat = self.flat_field(f, indent);
             flats.push(flat.filter(|_| self.written_op(f).is_some()));
@@ -299,9 +305,10 @@ impl<'a> Printer<'a> {
                     j += 1;
                 }
             }
+            // Keys are padded to the longest, so operators line up.
             let key_width = fields[i..j]
                 .iter()
-                .map(|f| width(self.slice(f.key.span.start, f.key.span.end)))
+                .map(|f| self.aligned_width(f))
                 .max()
                 .unwrap_or(0);
             for k in i..j {
@@ -317,7 +324,8 @@ impl<'a> Printer<'a> {
                 self.out.push_str(key);
                 match (&flats[k], self.written_op(f)) {
                     (Some(flat), Some(op)) => {
-                        pad(&mut self.out, key_width - width(key));
+                        let own = self.aligned_width(f);
+                        pad(&mut self.out, key_width.saturating_sub(own));
                         self.out.push(' ');
                         self.out.push_str(op);
                         self.out.push(' ');
@@ -336,12 +344,19 @@ impl<'a> Printer<'a> {
                 }
                 let end = f.value.span.end as usize;
                 self.last = end;
-                let limit = fields.get(k + 1).map_or(close, |n| n.key.span.start as usize);
+                let limit = fields
+                    .get(k + 1)
+                    .map_or(close, |n| n.key.span.start as usize);
                 self.trailing(end, limit);
                 self.out.push('\n');
             }
             i = j;
         }
+    }
+
+    /// The width of a key.
+    fn aligned_width(&self, f: &Field) -> usize {
+        width(self.slice(f.key.span.start, f.key.span.end))
     }
 
     /// `=` or `+=` as written; `None` for the block form `key { ... }`.
@@ -396,7 +411,13 @@ impl<'a> Printer<'a> {
         self.last = open + 1;
         let spans: Vec<(usize, usize, usize)> = items
             .iter()
-            .map(|i| (i.span.start as usize, i.span.start as usize, i.span.end as usize))
+            .map(|i| {
+                (
+                    i.span.start as usize,
+                    i.span.start as usize,
+                    i.span.end as usize,
+                )
+            })
             .collect();
         self.elements(&spans, open, close, indent, |p, k, inner| {
             p.value(&items[k], inner, 1)
@@ -429,7 +450,7 @@ impl<'a> Printer<'a> {
             self.trailing(end, limit);
             self.out.push('\n');
         }
-        self.leading(close, close, inner, spans.is_empty());
+        self.leading(close, usize::MAX, inner, spans.is_empty());
     }
 
     fn call(&mut self, call: &Call, indent: usize, suffix: usize) {
@@ -449,7 +470,9 @@ impl<'a> Printer<'a> {
         let callee_end = call.callee.span.end as usize;
         let open = self.next_token_at(callee_end);
         let close = self.close_of(
-            call.args.last().map_or(open + 1, |a| a.value.span.end as usize),
+            call.args
+                .last()
+                .map_or(open + 1, |a| a.value.span.end as usize),
             b')',
         );
         let after = if call.adjust.is_some() { 2 } else { suffix };
@@ -472,7 +495,11 @@ impl<'a> Printer<'a> {
                 .iter()
                 .map(|a| {
                     let start = a.name.as_ref().map_or(a.value.span.start, |n| n.span.start);
-                    (a.value.span.start as usize, start as usize, a.value.span.end as usize)
+                    (
+                        a.value.span.start as usize,
+                        start as usize,
+                        a.value.span.end as usize,
+                    )
                 })
                 .collect();
             self.elements(&spans, open, close, indent, |p, k, inner| {
@@ -614,7 +641,8 @@ impl<'a> Printer<'a> {
     }
 
     /// Every comment before `until`, each on its own line at `indent`, then
-    /// the blank line (at most one) written before the element at `start`.
+    /// the blank line (at most one) written before the element at `start`
+    /// (`usize::MAX` for a closing bracket or the end of the file: none).
     /// `first`: the first thing in its block, where blank lines go.
     fn leading(&mut self, until: usize, start: usize, indent: usize, mut first: bool) {
         while let Some(c) = self.comments.get(self.next).filter(|c| c.start < until) {
@@ -654,7 +682,9 @@ impl<'a> Printer<'a> {
     // ---- source helpers ----
 
     fn slice(&self, start: u32, end: u32) -> &'a str {
-        self.src.get(start as usize..end as usize).unwrap_or_default()
+        self.src
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
     }
 
     fn has_newline(&self, start: usize, end: usize) -> bool {
@@ -731,9 +761,7 @@ fn use_end(u: &Use) -> usize {
 
 /// Where a parameter ends (its span, like a `use`'s, may run on).
 fn param_end(p: &Param) -> usize {
-    p.default
-        .as_ref()
-        .map_or(p.ty.span.end, |v| v.span.end) as usize
+    p.default.as_ref().map_or(p.ty.span.end, |v| v.span.end) as usize
 }
 
 /// Whether a value can be broken over lines when it does not fit.
