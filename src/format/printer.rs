@@ -114,17 +114,13 @@ impl<'a> Printer<'a> {
     }
 
     /// Where the item after the one at `at` starts (its comments before it
-    /// are its own, not trailing comments of this one).
+    /// are its own, not trailing comments of this one). `items` is sorted.
     fn item_after(&self, items: &[(usize, Item)], at: usize) -> usize {
-        items
-            .iter()
-            .map(|(start, item)| match item {
-                Item::Use(u) => u.span.start as usize,
-                Item::Definition(_) => *start,
-            })
-            .filter(|start| *start > at)
-            .min()
-            .unwrap_or(usize::MAX)
+        let next = items.partition_point(|(start, _)| *start <= at);
+        items.get(next).map_or(usize::MAX, |(start, item)| match item {
+            Item::Use(u) => u.span.start as usize,
+            Item::Definition(_) => *start,
+        })
     }
 
     /// The leading comments of a definition (its doc comments among them):
@@ -296,21 +292,28 @@ impl<'a> Printer<'a> {
             flats.push(flat.filter(|_| self.written_op(f).is_some()));
             prev_end = f.value.span.end as usize;
         }
-        let mut i = 0;
-        while i < fields.len() {
-            // The run starting at `i`.
-            let mut j = i + 1;
-            if flats[i].is_some() {
-                while j < fields.len() && flats[j].is_some() && !breaks[j] {
-                    j += 1;
+        // A field that would pass the width once padded to its run's
+        // longest key leaves the run, and the runs are found again (they
+        // only split, so their keys only get shorter). Its list or argument
+        // list is then broken; an inline block stays inline, unaligned, as
+        // breaking it would make it a block written over several lines, and
+        // the next run of the formatter would see another file.
+        let mut forced = vec![false; fields.len()];
+        for (i, j) in runs(&flats, &breaks) {
+            let key_width = self.key_width(&fields[i..j]);
+            for k in i..j {
+                let f = &fields[k];
+                let op = self.written_op(f).map_or(1, |op| op.len() + 2);
+                let line = flats[k].as_deref().map_or(0, width);
+                if breakable(&f.value) && indent + key_width + op + line > WIDTH {
+                    flats[k] = None;
+                    forced[k] = !holds_block(&f.value);
                 }
             }
+        }
+        for (i, j) in runs(&flats, &breaks) {
             // Keys are padded to the longest, so operators line up.
-            let key_width = fields[i..j]
-                .iter()
-                .map(|f| self.aligned_width(f))
-                .max()
-                .unwrap_or(0);
+            let key_width = self.key_width(&fields[i..j]);
             for k in i..j {
                 let f = &fields[k];
                 self.leading(
@@ -335,7 +338,11 @@ impl<'a> Printer<'a> {
                         self.out.push(' ');
                         self.out.push_str(op);
                         self.out.push(' ');
-                        self.value(&f.value, indent, 0);
+                        // A field taken out of its run is broken even though
+                        // it would fit unpadded: a suffix of a whole line
+                        // makes its outer group not fit.
+                        let suffix = if forced[k] { WIDTH } else { 0 };
+                        self.value(&f.value, indent, suffix);
                     }
                     (_, None) => {
                         self.out.push(' ');
@@ -350,8 +357,16 @@ impl<'a> Printer<'a> {
                 self.trailing(end, limit);
                 self.out.push('\n');
             }
-            i = j;
         }
+    }
+
+    /// The longest key among `fields`.
+    fn key_width(&self, fields: &[Field]) -> usize {
+        fields
+            .iter()
+            .map(|f| self.aligned_width(f))
+            .max()
+            .unwrap_or(0)
     }
 
     /// The width of a key.
@@ -762,6 +777,35 @@ fn use_end(u: &Use) -> usize {
 /// Where a parameter ends (its span, like a `use`'s, may run on).
 fn param_end(p: &Param) -> usize {
     p.default.as_ref().map_or(p.ty.span.end, |v| v.span.end) as usize
+}
+
+/// The runs of aligned fields, as index ranges: consecutive fields that fit
+/// on one line (`flats`), none of them after a blank or comment line
+/// (`breaks`); every other field is a run of its own.
+fn runs(flats: &[Option<String>], breaks: &[bool]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < flats.len() {
+        let mut j = i + 1;
+        if flats[i].is_some() {
+            while j < flats.len() && flats[j].is_some() && !breaks[j] {
+                j += 1;
+            }
+        }
+        out.push((i, j));
+        i = j;
+    }
+    out
+}
+
+/// A block, or a call with an adjusting block: breaking it at the top
+/// breaks the block.
+fn holds_block(v: &Value) -> bool {
+    match &v.kind {
+        ValueKind::Block(_) => true,
+        ValueKind::Call(c) => c.adjust.as_ref().is_some_and(|b| !b.fields.is_empty()),
+        _ => false,
+    }
 }
 
 /// Whether a value can be broken over lines when it does not fit.
