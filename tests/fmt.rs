@@ -227,6 +227,23 @@ fn formatting_docs_blocks_leaves_their_dockerfiles_unchanged() {
 }
 
 #[test]
+fn committed_specs_and_docs_blocks_are_formatted() {
+    for (name, text) in corpus() {
+        if name.starts_with("tests/") {
+            continue;
+        }
+        let formatted = format(&text);
+        if formatted != text {
+            let diff = similar::TextDiff::from_lines(&text, &formatted)
+                .unified_diff()
+                .header(&name, &name)
+                .to_string();
+            panic!("{name} is not formatted; run `imgspec fmt`:\n{diff}");
+        }
+    }
+}
+
+#[test]
 fn broken_and_truncated_files_never_panic() {
     let sources = [
         "tests/fixtures/fmt/comments.imgspec",
