@@ -145,6 +145,23 @@ enum Command {
         #[command(flatten)]
         report: Report,
     },
+    /// Rewrite specs in the canonical layout (docs/fmt.md), or with
+    /// --check, exit 1 with a diff for every spec that is not in it.
+    Fmt {
+        /// .imgspec files or directories (default: the current directory,
+        /// honouring .gitignore); `-` reads standard input and prints the
+        /// formatted text on standard output.
+        paths: Vec<PathBuf>,
+        /// Write nothing; exit 1 naming (and showing the diff of) every
+        /// spec that is not formatted.
+        #[arg(long)]
+        check: bool,
+        /// Format standard input to standard output (as `-`).
+        #[arg(long)]
+        stdin: bool,
+        #[command(flatten)]
+        report: Report,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
     /// Write a starting spec from an existing Dockerfile (on standard
@@ -177,11 +194,11 @@ struct RegistryArgs {
     /// `*.crt`, as Docker's certs.d.
     #[arg(long, value_name = "DIR", default_value = "/etc/docker/certs.d")]
     certs_dir: PathBuf,
-    /// The Python Package Index that tools from `pypi(...)` are looked up
+    /// The Python Package Index that tools from `pypi_tool(...)` are looked up
     /// in (a mirror's root, serving `/pypi/NAME/json`).
     #[arg(long, value_name = "URL", default_value = "https://pypi.org")]
     pypi: String,
-    /// The npm registry that tools from `npm(...)` are looked up in.
+    /// The npm registry that tools from `npm_tool(...)` are looked up in.
     #[arg(long, value_name = "URL", default_value = "https://registry.npmjs.org")]
     npm: String,
 }
@@ -395,6 +412,22 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
                 interactive,
                 &mut reporter,
             );
+            reporter.finish();
+            code
+        }
+        Command::Fmt {
+            paths,
+            check,
+            stdin,
+            report,
+        } => {
+            let mut reporter = Reporter::new(report.message_format, report.color);
+            let mode = if check {
+                crate::format::command::Mode::Check
+            } else {
+                crate::format::command::Mode::Write
+            };
+            let code = crate::format::command::run(&paths, root, mode, stdin, &mut reporter);
             reporter.finish();
             code
         }

@@ -15,6 +15,7 @@ pub mod discover;
 pub mod emit;
 pub mod eval;
 pub mod explain;
+pub mod format;
 pub mod frontend;
 pub mod fs;
 pub mod import;

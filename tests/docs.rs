@@ -10,37 +10,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{codes, compile_with, rendered, sorted_entries};
-use imgspec::loader::MemoryLoader;
-
-struct Block {
-    info: String,
-    text: String,
-    line: usize,
-}
-
-fn blocks(markdown: &str) -> Vec<Block> {
-    let mut out = Vec::new();
-    let mut current: Option<Block> = None;
-    for (i, line) in markdown.lines().enumerate() {
-        match (&mut current, line.trim_start().strip_prefix("```")) {
-            (None, Some(info)) if info.starts_with("imgspec") => {
-                current = Some(Block {
-                    info: info.to_string(),
-                    text: String::new(),
-                    line: i + 1,
-                })
-            }
-            (Some(_), Some("")) => out.extend(current.take()),
-            (Some(block), _) => {
-                block.text.push_str(line);
-                block.text.push('\n');
-            }
-            _ => {}
-        }
-    }
-    out
-}
+use common::{codes, compile_with, doc_blocks, page_loader, rendered, sorted_entries};
 
 #[test]
 fn every_imgspec_example_in_the_docs_compiles() {
@@ -50,7 +20,7 @@ fn every_imgspec_example_in_the_docs_compiles() {
             continue;
         }
         let markdown = std::fs::read_to_string(&page).expect("read docs page");
-        let blocks = blocks(&markdown);
+        let blocks = doc_blocks(&markdown);
         for block in &blocks {
             total += 1;
             let name = format!("{}:{}", page.display(), block.line);
@@ -82,15 +52,4 @@ fn every_imgspec_example_in_the_docs_compiles() {
         }
     }
     assert!(total >= 20, "only {total} examples found in docs/");
-}
-
-/// The modules a page defines with ```` ```imgspec,file=NAME ````.
-fn page_loader(blocks: &[Block]) -> MemoryLoader {
-    let mut loader = MemoryLoader::new();
-    for block in blocks {
-        if let Some(name) = block.info.strip_prefix("imgspec,file=") {
-            loader = loader.with(name, block.text.clone());
-        }
-    }
-    loader
 }

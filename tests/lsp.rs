@@ -292,8 +292,7 @@ fn initialize_announces_the_capabilities_and_exit_is_clean() {
         caps["executeCommandProvider"]["commands"],
         json!(["imgspec.previewDockerfile"])
     );
-    // Not until the formatter is merged.
-    assert!(caps.get("documentFormattingProvider").is_none());
+    assert_eq!(caps["documentFormattingProvider"], true);
     assert_eq!(response["result"]["serverInfo"]["name"], "imgspec");
     client.notify("initialized", json!({}));
     assert_eq!(client.stop(), 0);
@@ -806,3 +805,37 @@ else
 end
 finish()
 "#;
+
+#[test]
+fn formatting_is_what_imgspec_fmt_writes() {
+    let dir = project("formatting");
+    let uri = file_uri(&dir.join("main.imgspec"));
+    let text = "use std.python\nimage api {\n  base = python.slim(version: \"3.12\")  // the base\n  sources = [\"src/\"]\n}\n";
+    let mut client = Client::start();
+    client.open(&uri, text);
+    let response = client.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    let edits = response["result"].as_array().cloned().unwrap_or_default();
+    assert_eq!(edits.len(), 1, "{response}");
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({ "line": 0, "character": 0 })
+    );
+    assert_eq!(
+        edits[0]["range"]["end"],
+        json!({ "line": 5, "character": 0 })
+    );
+    let formatted = imgspec::format::format_source(text).expect("formats");
+    assert_eq!(edits[0]["newText"], json!(formatted));
+    assert!(formatted.contains("  base    = python.slim"), "{formatted}");
+    // A buffer that does not parse is left as it is.
+    client.change(&uri, 2, "image {");
+    let response = client.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    assert_eq!(response["result"], Value::Null, "{response}");
+    assert_eq!(client.stop(), 0);
+}

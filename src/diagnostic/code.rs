@@ -97,6 +97,7 @@ codes! {
     UnterminatedHeredoc = "E0176", "a heredoc in a Dockerfile is never terminated";
     MalformedDirective = "E0177", "a Dockerfile parser directive is malformed or given twice";
     ImportTargetExists = "E0178", "the file `import -o` names exists, and `--force` is not given";
+    FormatterLost = "E0170", "the formatter could not keep a file's meaning or comments, so it left the file unchanged";
     RootOptOut = "W0101", "the runner runs as root by an explicit opt-out";
     CompilerWithoutHeaders = "W0102", "a C compiler is installed without the C library headers";
     BuildToolInRunner = "W0110", "a compiler or development package is installed in the runner";

@@ -1,10 +1,9 @@
-//! `textDocument/formatting`, once the formatter is part of imgspec.
+//! `textDocument/formatting`: the document through `imgspec fmt`'s own
+//! formatter, so the editor and the command line agree byte for byte.
 
 /// The formatted text of a document, or `None` when it cannot be
-/// formatted. The formatter (`format_source`) is being written on its own
-/// branch; until it is merged this formats nothing, and the server does
-/// not advertise formatting. Wiring it is this one function:
-/// `crate::format::format_source(text).ok()`.
-pub fn format_document(_text: &str) -> Option<String> {
-    None
+/// formatted (it does not parse, or the formatter's safety net refused):
+/// the editor then keeps the text as it is, and the diagnostics say why.
+pub fn format_document(text: &str) -> Option<String> {
+    crate::format::format_source(text).ok()
 }

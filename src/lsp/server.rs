@@ -229,8 +229,7 @@ impl Server {
                 commands: vec![PREVIEW_COMMAND.to_string()],
                 ..ExecuteCommandOptions::default()
             }),
-            // Formatting is not advertised until `format::format_document`
-            // is wired to the formatter.
+            document_formatting_provider: Some(OneOf::Left(true)),
             experimental: Some(json!({
                 "imgspec": {
                     "previewRequest": PREVIEW_REQUEST,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use imgspec::compile::{compile, Compilation, Options};
 use imgspec::diagnostic::{render_human, ColorChoice};
 use imgspec::frontend::Frontend;
-use imgspec::loader::{FsLoader, Loader};
+use imgspec::loader::{FsLoader, Loader, MemoryLoader};
 
 /// Every spec under `examples/` that defines an image (template modules
 /// are left out), sorted.
@@ -153,4 +153,60 @@ pub fn stages(dockerfile: &str) -> Vec<(String, Vec<(String, String)>)> {
         }
     }
     stages
+}
+
+/// A fenced ```` ```imgspec ```` block of a docs page: its info string, its
+/// text and the line it starts on.
+pub struct DocBlock {
+    pub info: String,
+    pub text: String,
+    pub line: usize,
+}
+
+/// The ```` ```imgspec ```` blocks of a markdown page.
+pub fn doc_blocks(markdown: &str) -> Vec<DocBlock> {
+    let mut out = Vec::new();
+    let mut current: Option<DocBlock> = None;
+    for (i, line) in markdown.lines().enumerate() {
+        match (&mut current, line.trim_start().strip_prefix("```")) {
+            (None, Some(info)) if info.starts_with("imgspec") => {
+                current = Some(DocBlock {
+                    info: info.to_string(),
+                    text: String::new(),
+                    line: i + 1,
+                })
+            }
+            (Some(_), Some("")) => out.extend(current.take()),
+            (Some(block), _) => {
+                block.text.push_str(line);
+                block.text.push('\n');
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The modules a page defines with ```` ```imgspec,file=NAME ````.
+pub fn page_loader(blocks: &[DocBlock]) -> MemoryLoader {
+    let mut loader = MemoryLoader::new();
+    for block in blocks {
+        if let Some(name) = block.info.strip_prefix("imgspec,file=") {
+            loader = loader.with(name, block.text.clone());
+        }
+    }
+    loader
+}
+
+/// Copies the directory tree at `from` to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in sorted_entries(from) {
+        let target = to.join(entry.file_name().expect("file name"));
+        if entry.is_dir() {
+            copy_dir(&entry, &target);
+        } else {
+            std::fs::copy(&entry, &target).expect("copy a file");
+        }
+    }
 }
