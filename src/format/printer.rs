@@ -117,10 +117,12 @@ impl<'a> Printer<'a> {
     /// are its own, not trailing comments of this one). `items` is sorted.
     fn item_after(&self, items: &[(usize, Item)], at: usize) -> usize {
         let next = items.partition_point(|(start, _)| *start <= at);
-        items.get(next).map_or(usize::MAX, |(start, item)| match item {
-            Item::Use(u) => u.span.start as usize,
-            Item::Definition(_) => *start,
-        })
+        items
+            .get(next)
+            .map_or(usize::MAX, |(start, item)| match item {
+                Item::Use(u) => u.span.start as usize,
+                Item::Definition(_) => *start,
+            })
     }
 
     /// The leading comments of a definition (its doc comments among them):
