@@ -695,7 +695,7 @@ fn select<'c>(
 }
 
 /// Writes `text` to standard output; a closed or failing one is reported.
-fn print_stdout(text: &str, reporter: &mut Reporter) -> i32 {
+pub(crate) fn print_stdout(text: &str, reporter: &mut Reporter) -> i32 {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

@@ -2,7 +2,7 @@
 //! place (each one written whole or not at all, and only inside its
 //! project), checks them, or formats standard input to standard output.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{EXIT_INPUT, EXIT_OK, EXIT_USAGE};
@@ -298,23 +298,7 @@ fn from_stdin(mode: Mode, reporter: &mut Reporter) -> i32 {
                 reporter.status("not formatted: <stdin>");
                 return EXIT_INPUT;
             }
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(formatted.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Ok(()) => EXIT_OK,
-                Err(error) => {
-                    reporter.error(
-                        Code::FileIo,
-                        Path::new("-"),
-                        &format!("cannot write to standard output: {error}"),
-                        "standard output",
-                        "keep standard output open until imgspec exits",
-                    );
-                    EXIT_USAGE
-                }
-            }
+            crate::cli::print_stdout(&formatted, reporter)
         }
         Err(diagnostics) => {
             failed(Path::new("<stdin>"), &diagnostics, &sources, reporter);

@@ -268,30 +268,9 @@ pub fn run(root: Option<&Path>, args: &Args, reporter: &mut Reporter) -> i32 {
         return EXIT_INPUT;
     };
     match args.output.as_deref() {
-        None => print(&spec, reporter),
-        Some(out) if out == Path::new("-") => print(&spec, reporter),
+        None => crate::cli::print_stdout(&spec, reporter),
+        Some(out) if out == Path::new("-") => crate::cli::print_stdout(&spec, reporter),
         Some(out) => write_spec(&project, out, spec, args.force, reporter),
-    }
-}
-
-fn print(text: &str, reporter: &mut Reporter) -> i32 {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => crate::cli::EXIT_OK,
-        Err(error) => {
-            reporter.error(
-                Code::FileIo,
-                Path::new("-"),
-                &format!("cannot write to standard output: {error}"),
-                "standard output",
-                "keep standard output open until imgspec exits, or write to a file with `-o`",
-            );
-            crate::cli::EXIT_USAGE
-        }
     }
 }
 

@@ -255,23 +255,7 @@ pub fn command(
         });
     }
     if to_stdout {
-        let mut stdout = std::io::stdout().lock();
-        return match stdout
-            .write_all(generated.text.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
-            Ok(()) => EXIT_OK,
-            Err(error) => {
-                reporter.error(
-                    Code::FileIo,
-                    Path::new("-"),
-                    &format!("cannot write to standard output: {error}"),
-                    "standard output",
-                    "keep standard output open until imgspec exits",
-                );
-                EXIT_USAGE
-            }
-        };
+        return crate::cli::print_stdout(&generated.text, reporter);
     }
     write_spec(root, &spec_path, generated.text, reporter)
 }

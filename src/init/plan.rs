@@ -53,6 +53,39 @@ impl Ctx<'_> {
         )
     }
 
+    /// The application object of a Python web framework (`app =
+    /// FastAPI(...)`): the one found, the one picked among several, or
+    /// `MODULE:app` guessed, with a note when it was not certain.
+    fn application(
+        &mut self,
+        files: &[String],
+        class: &str,
+        factory: Option<&str>,
+        module: &str,
+    ) -> (framework::PyObject, Option<String>) {
+        let objects = framework::python_objects(self.tree, files, class, factory);
+        let names: Vec<String> = objects.iter().map(|o| o.target()).collect();
+        let (i, note) = self.pick(&format!("{class} application"), &names);
+        let object = objects.get(i).cloned();
+        self.decide(format!(
+            "framework: {class} ({})",
+            object
+                .as_ref()
+                .map_or("no application object found".into(), |o| o.target())
+        ));
+        let note = note.or_else(|| {
+            object
+                .is_none()
+                .then(|| format!("no `{class}(...)` object found; `{module}:app` guessed"))
+        });
+        let object = object.unwrap_or(framework::PyObject {
+            module: module.into(),
+            attribute: "app".into(),
+            src: false,
+        });
+        (object, note)
+    }
+
     /// The port: the one found, the user's, or `default` with a note.
     fn port(&mut self, found: Option<u16>, default: u16, why: &str) -> (u16, Option<String>) {
         if let Some(port) = found {
@@ -412,26 +445,8 @@ fn python(ctx: &mut Ctx, found: &Found) -> Spec {
         };
         (command, Some(8000), None)
     } else if has("fastapi") {
-        let objects = framework::python_objects(tree, &files, "FastAPI", None);
-        let names: Vec<String> = objects.iter().map(|o| o.target()).collect();
-        let (i, note) = ctx.pick("FastAPI application", &names);
-        let object = objects.get(i).cloned();
-        ctx.decide(format!(
-            "framework: FastAPI ({})",
-            object
-                .as_ref()
-                .map_or("no application object found".into(), |o| o.target())
-        ));
-        cmd_note = note.or_else(|| {
-            object
-                .is_none()
-                .then(|| "no `FastAPI(...)` object found; `main:app` guessed".to_string())
-        });
-        let object = object.unwrap_or(framework::PyObject {
-            module: "main".into(),
-            attribute: "app".into(),
-            src: false,
-        });
+        let (object, note) = ctx.application(&files, "FastAPI", None, "main");
+        cmd_note = note;
         if !has("uvicorn") && !raw.contains("fastapi[standard") {
             if kind == Kind::Pip {
                 ctx.decide("uvicorn: installed beside the requirements (not among them)");
@@ -453,26 +468,8 @@ fn python(ctx: &mut Ctx, found: &Found) -> Spec {
         }
         (command, Some(8000), None)
     } else if has("flask") {
-        let objects = framework::python_objects(tree, &files, "Flask", Some("create_app"));
-        let names: Vec<String> = objects.iter().map(|o| o.target()).collect();
-        let (i, note) = ctx.pick("Flask application", &names);
-        let object = objects.get(i).cloned();
-        ctx.decide(format!(
-            "framework: Flask ({})",
-            object
-                .as_ref()
-                .map_or("no application object found".into(), |o| o.target())
-        ));
-        cmd_note = note.or_else(|| {
-            object
-                .is_none()
-                .then(|| "no `Flask(...)` object found; `app:app` guessed".to_string())
-        });
-        let object = object.unwrap_or(framework::PyObject {
-            module: "app".into(),
-            attribute: "app".into(),
-            src: false,
-        });
+        let (object, note) = ctx.application(&files, "Flask", Some("create_app"), "app");
+        cmd_note = note;
         let command = if has("gunicorn") || kind == Kind::Pip {
             if !has("gunicorn") {
                 ctx.decide("gunicorn: installed beside the requirements (not among them)");
