@@ -2752,6 +2752,108 @@ fn examples_build_and_start() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
 
+/// `imgspec init` on real project trees (tests/fixtures/init), as a user
+/// runs it: the spec it writes compiles, builds on the engine (the bases
+/// it names mapped to stand-ins, as for the examples) and starts as a
+/// non-root user. The trees' dependencies come from PyPI and npm.
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn init_specs_build_and_start() {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let trees: &[(&str, &[StandIn])] = &[
+        ("python-django-pip", &[PYTHON_312_AS_311]),
+        (
+            "node-express-npm",
+            &[StandIn {
+                base: "node:22-bookworm-slim",
+                with: "node:20-trixie-slim",
+                env: &[],
+            }],
+        ),
+        (
+            "static-html",
+            &[StandIn {
+                base: "nginxinc/nginx-unprivileged:1.27-alpine",
+                with: "nginx-unprivileged:bookworm",
+                env: &[],
+            }],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (n, (tree, stand_ins)) in trees.iter().enumerate() {
+        let dir = out_root().join("init").join(tree);
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_tree(&repo_root().join("tests/fixtures/init").join(tree), &dir);
+        std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
+        let imgspec = |args: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_imgspec"))
+                .args(args)
+                .current_dir(&dir)
+                .env("NO_COLOR", "1")
+                .output()
+                .expect("run imgspec")
+        };
+        check(&imgspec(&["init"]), &format!("imgspec init in {tree}"));
+        check(
+            &imgspec(&["compile", "service.imgspec"]),
+            &format!("imgspec compile of {tree}'s spec"),
+        );
+        let tag = format!("imgspec-e2e/init-{n}");
+        let _images = Images::new(&[&tag]);
+        let mut args = vec![
+            "build".to_string(),
+            "--network=host".to_string(),
+            "-t".to_string(),
+            tag.clone(),
+        ];
+        for stand_in in stand_ins.iter() {
+            args.push("--build-context".to_string());
+            args.push(format!(
+                "{}=docker-image://{}",
+                stand_in.base, stand_in.with
+            ));
+        }
+        args.push(dir.display().to_string());
+        let out = docker_cmd().args(&args).output().expect("docker build");
+        if !out.status.success() {
+            failures.push(format!(
+                "{tree}: the build failed:\n{}",
+                tail(
+                    &format!(
+                        "{}{}",
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    ),
+                    30
+                )
+            ));
+            continue;
+        }
+        if image_user(&tag).0 == 0 {
+            failures.push(format!("{tree}: the image runs as root"));
+        }
+        match starts(&tag) {
+            Ok(()) => eprintln!("[e2e init] {tree}: init, compile, build, starts"),
+            Err(why) => failures.push(format!("{tree}: {why}")),
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// Copies a fixture tree (regular files and directories) to `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read the fixture").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a fixture file");
+        }
+    }
+}
+
 /// A `writable` directory inside the work directory, which the runner
 /// copies whole from the build stage, where a step made it: the copy
 /// brings it root-owned, and the runner must hand it back (a Rails app's
