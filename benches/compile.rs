@@ -55,6 +55,36 @@ fn monorepo(images: usize) -> PathBuf {
     path
 }
 
+/// The same images as [`monorepo`], as a repository lays them out: one
+/// directory per service with its own spec, all importing one shared
+/// template file.
+fn separate_specs(images: usize) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-separate-{images}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).expect("bench dir");
+    std::fs::create_dir_all(dir.join("shared")).expect("shared dir");
+    std::fs::write(
+        dir.join("shared/service.imgspec"),
+        "use std.python\n\ntemplate service(dir: path, port: int = 8000) = python.service(version: \"3.12\") {\n  deps = [python.pip(dir: dir)]\n  sources = [\"{{ dir }}/\"]\n  packages { runtime = [\"curl\"] }\n  run {\n    cmd = [\"gunicorn\", \"--chdir\", \"{{ dir }}\", \"app:app\"]\n    expose = port\n    health = http(\"/healthz\", port: port, every: 30s)\n    labels = { \"com.example.service\" = \"{{ dir }}\" }\n  }\n}\n",
+    )
+    .expect("shared template");
+    for i in 0..images {
+        let service = dir.join(format!("services/svc{i}"));
+        std::fs::create_dir_all(service.join("app")).expect("service dir");
+        std::fs::write(service.join("app/requirements.txt"), "flask\n").expect("requirements");
+        std::fs::write(service.join("app/app.py"), "\n").expect("source");
+        std::fs::write(
+            service.join("service.imgspec"),
+            format!(
+                "use \"../../shared/service.imgspec\" as shared\n\nimage svc{i} = shared.service(dir: \"app\", port: {}) {{\n  packages {{ build = [\"gcc\", \"libpq-dev\"] }}\n}}\n",
+                8000 + i % 1000
+            ),
+        )
+        .expect("spec");
+    }
+    dir
+}
+
 fn process(args: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_imgspec"))
         .args(args)
@@ -141,6 +171,30 @@ fn main() {
             "| {images} images, `imgspec compile` over up-to-date files | {} ({:.1} µs per image) |",
             ms(regenerate),
             per_image(regenerate)
+        );
+    }
+    // A repository of services, each in its own directory with its own
+    // spec, against the same images in one file.
+    {
+        let images = 1000usize;
+        let single = monorepo(images);
+        let single_arg = single.to_str().expect("utf-8 path");
+        let one_file = time(15, || process(&["check", single_arg]));
+        let root = separate_specs(images);
+        let services = root.join("services");
+        let services_arg = services.to_str().expect("utf-8 path");
+        let separate = time(15, || process(&["check", services_arg]));
+        let per = |d: Duration| d.as_secs_f64() * 1e6 / images as f64;
+        println!(
+            "| {images} images in one file, `imgspec check` (whole process) | {} ({:.1} µs per image) |",
+            ms(one_file),
+            per(one_file)
+        );
+        println!(
+            "| {images} specs in separate directories, `imgspec check` (whole process) | {} ({:.1} µs per spec, {:.2}x the one file) |",
+            ms(separate),
+            per(separate),
+            separate.as_secs_f64() / one_file.as_secs_f64()
         );
     }
 }

@@ -569,77 +569,90 @@ impl Specs<'_> {
         let (files, mut worst) = self.find(reporter);
         let mut locks: std::collections::HashMap<PathBuf, Option<(String, String)>> =
             std::collections::HashMap::new();
-        for found in &files {
-            let file = &found.spec;
-            let project = match Project::find(self.root, &found.start) {
-                Ok(project) => project,
-                Err(error) => {
-                    let root = self.root.unwrap_or(&found.start);
-                    reporter.error(
-                        Code::FileIo,
-                        root,
-                        &format!("cannot find the project of `{}`: {error}", file.display()),
-                        "no project root",
-                        "give an existing directory with `--root`",
-                    );
-                    worst = worst.max(EXIT_USAGE);
-                    self.count(EXIT_USAGE);
-                    continue;
+        // Compiled in parallel a chunk at a time, reported in order: the
+        // output does not depend on which thread finished first, and only
+        // one chunk of compilations is held at once.
+        for chunk in files.chunks(PARALLEL_CHUNK) {
+            let mut jobs: Vec<(&Found, Project, Options)> = Vec::with_capacity(chunk.len());
+            for found in chunk {
+                let project = match Project::find(self.root, &found.start) {
+                    Ok(project) => project,
+                    Err(error) => {
+                        let root = self.root.unwrap_or(&found.start);
+                        reporter.error(
+                            Code::FileIo,
+                            root,
+                            &format!(
+                                "cannot find the project of `{}`: {error}",
+                                found.spec.display()
+                            ),
+                            "no project root",
+                            "give an existing directory with `--root`",
+                        );
+                        worst = worst.max(EXIT_USAGE);
+                        self.count(EXIT_USAGE);
+                        continue;
+                    }
+                };
+                // Read once per project, however many specs it holds.
+                let lock = match locks.get(project.root()) {
+                    _ if !self.read_lock => Ok(None),
+                    Some(lock) => Ok(lock.clone()),
+                    None => read_lock_file(&project, reporter).inspect(|lock| {
+                        locks.insert(project.root().to_path_buf(), lock.clone());
+                    }),
+                };
+                match lock {
+                    Ok(lock) => {
+                        let options = Options {
+                            lock,
+                            ..self.options.clone()
+                        };
+                        jobs.push((found, project, options));
+                    }
+                    Err(code) => {
+                        worst = worst.max(code);
+                        self.count(code);
+                    }
                 }
-            };
-            let loader = FsLoader::new(project.clone());
-            // Read once per project, however many specs it holds.
-            let lock = match locks.get(project.root()) {
-                _ if !self.read_lock => Ok(None),
-                Some(lock) => Ok(lock.clone()),
-                None => read_lock_file(&project, reporter).inspect(|lock| {
-                    locks.insert(project.root().to_path_buf(), lock.clone());
-                }),
-            };
-            let options = match lock {
-                Ok(lock) => Options {
-                    lock,
-                    ..self.options.clone()
-                },
-                Err(code) => {
-                    worst = worst.max(code);
-                    self.count(code);
-                    continue;
-                }
-            };
-            let compilation = match compile(&loader, file, &options) {
-                Ok(c) => c,
-                Err(error) => {
-                    let message = format!("cannot read `{}`: {error}", file.display());
-                    reporter.file_problem(file, |span| {
-                        Diagnostic::error(error.code(), span, message)
-                            .label("not read")
-                            .help(error.help())
-                    });
-                    worst = worst.max(EXIT_USAGE);
-                    self.count(EXIT_USAGE);
-                    continue;
-                }
-            };
-            // A searched directory holds template modules too: files without
-            // images are imported by others, not compiled.
-            let only_no_images = compilation
-                .diagnostics
-                .sorted()
-                .iter()
-                .all(|d| d.code == Code::NoImages)
-                && !compilation.diagnostics.is_empty();
-            if found.searched && only_no_images {
-                continue;
             }
-            reporter.compilation(&compilation.diagnostics, &compilation.sources, file);
-            let code = if compilation.diagnostics.has_errors() {
-                EXIT_INPUT
-            } else {
-                then(file, &compilation, &project, reporter)
-            };
-            worst = worst.max(code);
-            self.count(code);
+            let compiled = compile_in_parallel(&jobs);
+            for ((found, project, _), compilation) in jobs.iter().zip(compiled) {
+                let file = &found.spec;
+                let compilation = match compilation {
+                    Ok(c) => c,
+                    Err(error) => {
+                        let message = format!("cannot read `{}`: {error}", file.display());
+                        reporter.file_problem(file, |span| {
+                            Diagnostic::error(error.code(), span, message)
+                                .label("not read")
+                                .help(error.help())
+                        });
+                        worst = worst.max(EXIT_USAGE);
+                        self.count(EXIT_USAGE);
+                        continue;
+                    }
+                };
+                // A searched directory holds template modules too: files
+                // without images are imported by others, not compiled.
+                let only_no_images = compilation
+                    .diagnostics
+                    .sorted()
+                    .iter()
+                    .all(|d| d.code == Code::NoImages)
+                    && !compilation.diagnostics.is_empty();
+                if found.searched && only_no_images {
+                    continue;
+                }
+                reporter.compilation(&compilation.diagnostics, &compilation.sources, file);
+                let code = if compilation.diagnostics.has_errors() {
+                    EXIT_INPUT
+                } else {
+                    then(file, &compilation, project, reporter)
+                };
+                worst = worst.max(code);
+                self.count(code);
+            }
         }
         worst
     }
@@ -650,6 +663,52 @@ impl Specs<'_> {
         self.tally
             .set((specs + 1, failed + usize::from(code != EXIT_OK)));
     }
+}
+
+/// How many specs are compiled before their results are reported: enough
+/// to keep every core busy, few enough that memory stays small.
+const PARALLEL_CHUNK: usize = 64;
+
+/// Compiles each job on as many threads as there are cores; the results
+/// in the jobs' order.
+fn compile_in_parallel(
+    jobs: &[(&Found, Project, Options)],
+) -> Vec<Result<Compilation, crate::fs::FileError>> {
+    let one = |(found, project, options): &(&Found, Project, Options)| {
+        compile(&FsLoader::new(project.clone()), &found.spec, options)
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(jobs.len());
+    if threads <= 1 {
+        return jobs.iter().map(one).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<Compilation, crate::fs::FileError>)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(job) = jobs.get(i) else { break };
+                            mine.push((i, one(job)));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| {
+                    w.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// The outputs `--image` selects; `single` demands exactly one.

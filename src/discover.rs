@@ -40,19 +40,24 @@ pub fn search(root: &Path) -> Search {
         }
     }
     // A second walk without the ignore files names the specs they hide.
-    // Errors were reported by the first walk.
+    // Errors were reported by the first walk. Looked up in a set: a list
+    // made the search quadratic in the number of specs.
+    let seen: std::collections::HashSet<&PathBuf> = found.specs.iter().chain(&symlinks).collect();
+    let mut hidden = Vec::new();
     for entry in walker(root, false).flatten() {
         let path = tidy(entry.path());
         if is_spec_name(&path)
             && !entry.file_type().is_none_or(|t| t.is_dir())
-            && !found.specs.contains(&path)
-            && !symlinks.contains(&path)
+            && !seen.contains(&path)
         {
-            found.skipped.push((
-                path,
-                "it is excluded by a `.gitignore` or `.ignore` file".into(),
-            ));
+            hidden.push(path);
         }
+    }
+    for path in hidden {
+        found.skipped.push((
+            path,
+            "it is excluded by a `.gitignore` or `.ignore` file".into(),
+        ));
     }
     for path in symlinks {
         found.skipped.push((

@@ -164,7 +164,12 @@ impl Resolver<'_> {
     ) -> Option<ModuleId> {
         let file = self.program.sources.add(display.clone(), text);
         let text = self.program.sources.file(file).text.clone();
-        let ast = syntax::parse(file, &text, &mut self.diagnostics)?;
+        // Imports are the same few files for every spec of a run: parsed once.
+        let ast = if via.is_some() {
+            syntax::parse_shared(file, &text, &mut self.diagnostics)?
+        } else {
+            syntax::parse(file, &text, &mut self.diagnostics)?
+        };
         self.stack.push((origin.clone(), via));
 
         let definitions = self.collect_definitions(&ast);

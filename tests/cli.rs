@@ -379,3 +379,74 @@ fn compile_names_what_it_wrote_and_ends_with_a_summary() {
         stderr(&verbose)
     );
 }
+
+/// Specs are compiled in parallel, a chunk at a time, but reported in the
+/// order of their paths: two runs over more specs than a chunk print the
+/// same bytes, errors in path order, and the summary counts them all.
+#[test]
+fn many_specs_are_reported_in_a_stable_order() {
+    let mut files: Vec<(String, String)> = vec![(
+        "shared/service.imgspec".into(),
+        "use std.debian\n\ntemplate service() {\n  base = debian.bookworm()\n  run {\n    cmd = [\"/bin/true\"]\n  }\n}\n".into(),
+    )];
+    for i in 0..150 {
+        // Every tenth spec has an unknown field.
+        let field = if i % 10 == 3 {
+            "  colour = \"red\"\n"
+        } else {
+            ""
+        };
+        files.push((
+            format!("services/s{i:03}/service.imgspec"),
+            format!("use \"../../shared/service.imgspec\" as shared\n\nimage s{i:03} = shared.service() {{\n{field}}}\n"),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = workspace("cli/many-specs", &refs);
+    std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_imgspec"))
+            .args(["compile", "services"])
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run imgspec")
+    };
+    let first = run();
+    let second = run();
+    assert_eq!(first.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&first.stderr).to_string();
+    let errors: Vec<&str> = said
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("┌─ services/"))
+        .collect();
+    let expected: Vec<String> = (0..150)
+        .filter(|i| i % 10 == 3)
+        .map(|i| format!("s{i:03}/service.imgspec"))
+        .collect();
+    assert_eq!(errors.len(), expected.len(), "{said}");
+    for (error, spec) in errors.iter().zip(&expected) {
+        assert!(
+            error.starts_with(spec.as_str()),
+            "{error} is not {spec}:\n{said}"
+        );
+    }
+    assert!(
+        said.contains("compiled 150 specs: 270 files written, 0 unchanged, 15 specs failed"),
+        "{said}"
+    );
+    // The second run writes nothing new, in the same order.
+    let again = String::from_utf8_lossy(&second.stderr).to_string();
+    assert_eq!(
+        said.lines()
+            .filter(|l| l.contains("error"))
+            .collect::<Vec<_>>(),
+        again
+            .lines()
+            .filter(|l| l.contains("error"))
+            .collect::<Vec<_>>()
+    );
+}
