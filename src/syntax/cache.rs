@@ -13,6 +13,11 @@ use super::ast::*;
 use crate::diagnostic::Diagnostics;
 use crate::source::{FileId, Span};
 
+/// At most this many texts are kept: a language server runs for hours and
+/// sees a new text of an imported file at every keystroke; a run over a
+/// repository imports far fewer distinct modules.
+const CAPACITY: usize = 256;
+
 /// Trees by module text, parsed once per process.
 fn trees() -> &'static Mutex<HashMap<Arc<str>, Arc<Module>>> {
     static TREES: OnceLock<Mutex<HashMap<Arc<str>, Arc<Module>>>> = OnceLock::new();
@@ -34,6 +39,9 @@ pub fn parse_shared(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> 
     diagnostics.extend(own);
     if let (Some(module), true) = (&module, clean) {
         if let Ok(mut trees) = trees().lock() {
+            if trees.len() >= CAPACITY {
+                trees.clear();
+            }
             trees.insert(Arc::from(text), Arc::new(module.clone()));
         }
     }
