@@ -2761,8 +2761,14 @@ fn examples_build_and_start() {
 fn init_specs_build_and_start() {
     let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
     require_engine();
-    let trees: &[(&str, &[StandIn])] = &[
-        ("python-django-pip", &[PYTHON_312_AS_311]),
+    // Each tree, the stand-ins for the bases its spec names, and what the
+    // deployment passes at start (init notes what the settings require).
+    let trees: &[(&str, &[StandIn], &[&str])] = &[
+        (
+            "python-django-pip",
+            &[PYTHON_312_AS_311],
+            &["DJANGO_SECRET_KEY=e2e-only"],
+        ),
         (
             "node-express-npm",
             &[StandIn {
@@ -2770,6 +2776,7 @@ fn init_specs_build_and_start() {
                 with: "node:20-trixie-slim",
                 env: &[],
             }],
+            &[],
         ),
         (
             "static-html",
@@ -2778,10 +2785,11 @@ fn init_specs_build_and_start() {
                 with: "nginx-unprivileged:bookworm",
                 env: &[],
             }],
+            &[],
         ),
     ];
     let mut failures = Vec::new();
-    for (n, (tree, stand_ins)) in trees.iter().enumerate() {
+    for (n, (tree, stand_ins, env)) in trees.iter().enumerate() {
         let dir = out_root().join("init").join(tree);
         let _ = std::fs::remove_dir_all(&dir);
         copy_tree(&repo_root().join("tests/fixtures/init").join(tree), &dir);
@@ -2833,7 +2841,15 @@ fn init_specs_build_and_start() {
         if image_user(&tag).0 == 0 {
             failures.push(format!("{tree}: the image runs as root"));
         }
-        match starts(&tag) {
+        let spec = std::fs::read_to_string(dir.join("service.imgspec")).expect("the spec");
+        for variable in env.iter() {
+            let name = variable.split('=').next().unwrap_or_default();
+            assert!(
+                spec.contains(name),
+                "init did not note that {tree} needs {name}:\n{spec}"
+            );
+        }
+        match starts_with_env(&tag, env) {
             Ok(()) => eprintln!("[e2e init] {tree}: init, compile, build, starts"),
             Err(why) => failures.push(format!("{tree}: {why}")),
         }
@@ -2916,7 +2932,17 @@ fn image_with_env(with: &str, env: &[(&str, &str)], tag: &str) {
 /// Runs `tag` with no network: after three seconds it must still run, or
 /// have exited 0.
 fn starts(tag: &str) -> Result<(), String> {
-    let out = docker(&["run", "-d", "--network=none", tag]);
+    starts_with_env(tag, &[])
+}
+
+/// As [`starts`], with environment variables the deployment would pass.
+fn starts_with_env(tag: &str, env: &[&str]) -> Result<(), String> {
+    let mut args = vec!["run", "-d", "--network=none"];
+    for variable in env {
+        args.extend(["-e", variable]);
+    }
+    args.push(tag);
+    let out = docker(&args);
     check(&out, &format!("docker run {tag}"));
     let container = Container(String::from_utf8_lossy(&out.stdout).trim().to_string());
     std::thread::sleep(Duration::from_secs(3));

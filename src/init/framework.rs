@@ -317,3 +317,64 @@ mod tests {
         );
     }
 }
+
+/// The environment variables Python settings read with no default:
+/// `os.environ["NAME"]` and `env("NAME")` without a `default=`, in order,
+/// once each. `os.environ.get(...)` and `os.getenv(...)` have a default
+/// (None) and are left out.
+pub fn required_environment(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut take = |name: &str| {
+        let plain = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if plain && !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    };
+    for line in text.lines() {
+        let code = line.split('#').next().unwrap_or_default();
+        let mut rest = code;
+        while let Some(at) = rest.find("os.environ[") {
+            rest = &rest[at + "os.environ[".len()..];
+            if let Some(name) = quoted_head(rest) {
+                take(name);
+            }
+        }
+        let mut rest = code;
+        while let Some(at) = rest.find("env(") {
+            let before = &rest[..at];
+            rest = &rest[at + "env(".len()..];
+            // `getenv(` and `environ(` are other functions.
+            if before.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+                continue;
+            }
+            let call = rest.split(')').next().unwrap_or_default();
+            if !call.contains("default") {
+                if let Some(name) = quoted_head(rest) {
+                    take(name);
+                }
+            }
+        }
+    }
+    names
+}
+
+/// The string literal at the start of `text` (`"NAME"` or `'NAME'`).
+fn quoted_head(text: &str) -> Option<&str> {
+    let quote = text.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let body = &text[1..];
+    body.find(quote).map(|end| &body[..end])
+}
+
+#[cfg(test)]
+mod environment_tests {
+    use super::required_environment;
+
+    #[test]
+    fn variables_read_without_a_default() {
+        let settings = "SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]\nDEBUG = os.environ.get(\"DEBUG\", \"0\")\nDB = env('DATABASE_URL')\nCACHE = env('CACHE_URL', default='locmem://')\nHOST = os.getenv('HOST')\n# X = os.environ['COMMENTED']\nK = os.environ['DJANGO_SECRET_KEY']\n";
+        assert_eq!(
+            required_environment(settings),
+            ["DJANGO_SECRET_KEY", "DATABASE_URL"]
+        );
+    }
+}

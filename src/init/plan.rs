@@ -397,12 +397,29 @@ fn python(ctx: &mut Ctx, found: &Found) -> Spec {
         .iter()
         .filter_map(|f| tree.read(f))
         .collect::<String>();
+        // Settings that read a variable without a default fail at import
+        // without it: at collectstatic (given a stand-in value on that
+        // command only) and at start (the deployment must pass it).
+        let required = framework::required_environment(&settings_text);
         if settings_text.contains("STATIC_ROOT") {
             ctx.decide("static files: collectstatic in the build stage (STATIC_ROOT is set)");
-            build.push(
-                "DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput"
-                    .into(),
-            );
+            let stand_ins: String = required
+                .iter()
+                .map(|name| format!("{name}=collectstatic-only "))
+                .collect();
+            build.push(format!(
+                "{stand_ins}python manage.py collectstatic --noinput"
+            ));
+        }
+        if !required.is_empty() {
+            let names = required.join(", ");
+            ctx.decide(format!(
+                "environment the settings require at start: {names}"
+            ));
+            run.push(Item::Note(format!(
+                "the settings read {names} from the environment with no default: pass {} at start (`docker run -e`, or the platform's secrets)",
+                if required.len() == 1 { "it" } else { "them" }
+            )));
         }
         let asgi = tree.file(&format!("{package}/asgi.py"));
         let command = if has("gunicorn") || (kind == Kind::Pip && !has("uvicorn")) {
