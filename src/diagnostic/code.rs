@@ -104,6 +104,7 @@ codes! {
     InitAmbiguous = "W0180", "`imgspec init` found several ecosystems at the root and wrote a spec for one";
     InitMissingLock = "W0181", "`imgspec init` found a manifest without the lock file its install needs";
     UnlockedReference = "W0120", "an image reference has no entry in the lock file, so it is pulled by tag";
+    UnusedInstall = "W0122", "an ecosystem's install feeds nothing the runner copies, so the Dockerfile leaves it out";
     UnlockedTool = "W0121", "a tool has no entry in the lock file, so the newest release of its series is installed unchecked";
     NotImported = "W0175", "a Dockerfile instruction has no place in the imported spec, and is listed as a comment";
     ImportedRoot = "W0176", "the imported Dockerfile runs its container as root; the spec runs it as a non-root user";

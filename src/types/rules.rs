@@ -31,6 +31,7 @@ pub fn check(image: &Image, d: &mut Diagnostics) {
             );
         }
     }
+    unused_installs(image, d);
     env_list(&image.args, d);
     env_list(&image.runner.env, d);
     if let Some(output) = &image.output {
@@ -819,6 +820,30 @@ pub(super) fn dollar_problem(value: &str) -> Option<(&'static str, &'static str)
         }
     }
     None
+}
+
+/// An ecosystem of the main build with no `output`, no project and no
+/// `finish`, where no build step or artifact uses the stage: nothing the
+/// runner copies comes from its install, so the install is left out of the
+/// Dockerfile and the application would start without its dependencies.
+fn unused_installs(image: &Image, d: &mut Diagnostics) {
+    let build = &image.build;
+    if !build.steps.is_empty() || build.artifacts.is_some() {
+        return;
+    }
+    for eco in &build.deps {
+        if eco.output.is_empty() && eco.project.is_none() && eco.finish.is_empty() {
+            d.push(
+                Diagnostic::warning(
+                    Code::UnusedInstall,
+                    eco.span,
+                    format!("nothing the runner copies comes from `{}`'s install, so the Dockerfile leaves it out", eco.name),
+                )
+                .label("installed, then unused")
+                .help("say where the install puts the dependencies with `output` (e.g. `output = \"/opt/venv\"`), or add the build steps or artifacts that use them"),
+            );
+        }
+    }
 }
 
 fn runner(image: &Image, d: &mut Diagnostics) {
