@@ -97,6 +97,13 @@ fn attest(attestations: &[Attestation]) -> Vec<&'static str> {
         .collect()
 }
 
+/// A value bake must read as written: its strings are HCL templates, where
+/// `${...}` interpolates and `%{...}` is a directive, so a directory named
+/// `app-${x}` would be read as a variable. `$${` and `%%{` are the escapes.
+fn literal(text: &str) -> String {
+    text.replace("${", "$${").replace("%{", "%%{")
+}
+
 /// The bake file. Target names are the image names, made unique with the
 /// spec's directory when two specs share one.
 pub fn render(targets: &[Target]) -> String {
@@ -111,16 +118,18 @@ pub fn render(targets: &[Target]) -> String {
         }
         names.push(name.clone());
         let mut target = json!({
-            "context": t.context.to_string_lossy(),
-            "dockerfile": t.dockerfile.to_string_lossy(),
+            "context": literal(&t.context.to_string_lossy()),
+            "dockerfile": literal(&t.dockerfile.to_string_lossy()),
         });
+        let literals = |list: &[String]| list.iter().map(|s| literal(s)).collect::<Vec<_>>();
         if !t.publish.tags.is_empty() {
-            target["tags"] = json!(t.publish.tags);
+            target["tags"] = json!(literals(&t.publish.tags));
         }
         if !t.publish.platforms.is_empty() {
-            target["platforms"] = json!(t.publish.platforms);
+            target["platforms"] = json!(literals(&t.publish.platforms));
         }
         if let Some(cache) = &t.publish.cache {
+            let cache = literal(cache);
             target["cache-from"] = json!([format!("type=registry,ref={cache}")]);
             target["cache-to"] = json!([format!("type=registry,ref={cache},mode=max")]);
         }
@@ -152,4 +161,15 @@ pub fn render(targets: &[Target]) -> String {
         "target": Value::Object(target_map),
     });
     serde_json::to_string_pretty(&bake).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod literal_tests {
+    use super::literal;
+
+    #[test]
+    fn template_characters_in_values_are_escaped() {
+        assert_eq!(literal("svc/${X}/%{ if y }"), "svc/$${X}/%%{ if y }");
+        assert_eq!(literal("plain/$HOME/%d"), "plain/$HOME/%d");
+    }
 }
