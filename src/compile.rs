@@ -174,8 +174,7 @@ fn root_span(program: &resolve::Program) -> Span {
 /// as the init stage's).
 fn reference_spans(image: &crate::model::Image, ir: &ir::Dockerfile) -> Vec<(String, Span)> {
     let mut named: Vec<(String, Span)> = Vec::new();
-    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
-    for build in builds {
+    for build in image.builds() {
         named.push((build.base.reference.render(), build.base.span));
     }
     named.push((image.runner.base.reference.render(), image.runner.base.span));

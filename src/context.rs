@@ -38,9 +38,7 @@ pub fn expand_manifests(loader: &dyn Loader, dir: &Path, image: &mut Image) {
         .iter()
         .filter_map(|e| matcher(e.value.trim_start_matches("./")))
         .collect();
-    let builds =
-        std::iter::once(&mut image.build).chain(image.stages.iter_mut().map(|s| &mut s.build));
-    for build in builds {
+    for build in image.builds_mut() {
         for eco in &mut build.deps {
             let prefix = eco.context_prefix();
             let mut expanded = Vec::with_capacity(eco.manifests.len());
@@ -285,8 +283,7 @@ fn credential_help(name: &str) -> String {
 /// the one at fault.
 fn names(image: &Image) -> HashMap<String, Span> {
     let mut named = HashMap::new();
-    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
-    for build in builds {
+    for build in image.builds() {
         for source in &build.sources {
             named
                 .entry(source.value.trim_start_matches("./").to_string())

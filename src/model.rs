@@ -256,6 +256,14 @@ impl ToolRegistry {
         }
     }
 
+    /// As messages name it.
+    pub fn title(self) -> &'static str {
+        match self {
+            ToolRegistry::Pypi => "PyPI",
+            ToolRegistry::Npm => "the npm registry",
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<ToolRegistry> {
         match name {
             "pypi" => Some(ToolRegistry::Pypi),
@@ -457,6 +465,18 @@ pub struct Image {
     /// The build stages run on the builder's platform and compile for the
     /// target's (`FROM --platform=$BUILDPLATFORM`): where the spec says so.
     pub cross_compile: Option<Span>,
+}
+
+impl Image {
+    /// The main build, then the named stages' builds, in order.
+    pub fn builds(&self) -> impl Iterator<Item = &Build> {
+        std::iter::once(&self.build).chain(self.stages.iter().map(|s| &s.build))
+    }
+
+    /// [`Image::builds`], to change them.
+    pub fn builds_mut(&mut self) -> impl Iterator<Item = &mut Build> {
+        std::iter::once(&mut self.build).chain(self.stages.iter_mut().map(|s| &mut s.build))
+    }
 }
 
 /// How CI builds and pushes the image: read by `imgspec bake`.

@@ -149,9 +149,7 @@ pub fn put_in_setup(
     lock: Option<&crate::lock::Lock>,
 ) -> Vec<(ToolKey, crate::source::Span)> {
     let mut unlocked = Vec::new();
-    let builds =
-        std::iter::once(&mut image.build).chain(image.stages.iter_mut().map(|s| &mut s.build));
-    for eco in builds.flat_map(|b| b.deps.iter_mut()) {
+    for eco in image.builds_mut().flat_map(|b| b.deps.iter_mut()) {
         let mut setup = Vec::new();
         for tool in &eco.tools {
             let key = ToolKey::of(tool);
@@ -176,8 +174,8 @@ pub fn put_in_setup(
 
 /// The tools of every ecosystem of `image`, each with its lock key.
 pub fn of_image(image: &crate::model::Image) -> impl Iterator<Item = (&Tool, ToolKey)> {
-    std::iter::once(&image.build)
-        .chain(image.stages.iter().map(|s| &s.build))
+    image
+        .builds()
         .flat_map(|b| &b.deps)
         .flat_map(|e| &e.tools)
         .map(|t| (t, ToolKey::of(t)))

@@ -27,8 +27,7 @@ const SHOWN: usize = 3;
 
 /// Checks every ecosystem of `image` against the context at `dir`.
 pub fn check(loader: &dyn Loader, dir: &Path, image: &Image, d: &mut Diagnostics) {
-    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
-    for eco in builds.flat_map(|b| &b.deps) {
+    for eco in image.builds().flat_map(|b| &b.deps) {
         if let Some(mut diagnostic) = ecosystem(loader, dir, eco) {
             // An ecosystem a template sets: show the image too.
             if eco.span.file != image.span.file {

@@ -981,8 +981,8 @@ fn provenance_lines(provenance: &crate::model::Provenance) -> [Line; 2] {
 /// `runner_copies` lays it out.
 fn artifact_ownership(copies: &mut [Line], image: &Image) {
     let user = format!("{}:{}", image.runner.user.uid, image.runner.user.gid);
-    let artifacts: Vec<&crate::model::Artifact> = std::iter::once(&image.build)
-        .chain(image.stages.iter().map(|s| &s.build))
+    let artifacts: Vec<&crate::model::Artifact> = image
+        .builds()
         .flat_map(|b| b.artifacts.iter().flatten())
         .filter(|a| a.owner == Owner::Runtime || a.mode.is_some())
         .collect();
@@ -1017,7 +1017,7 @@ fn runner_copies(image: &Image, layouts: &[Layout]) -> Vec<Line> {
             out.push(Line::new(copy, Reason::Project, spans.iter().copied()));
         }
     }
-    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
+    let builds = image.builds();
     for (layout, build) in layouts.iter().zip(builds) {
         application_files(&mut out, &layout.stage, build);
     }

@@ -31,7 +31,8 @@ pub fn resolve(
     registries: &PackageRegistries,
     key: &ToolKey,
 ) -> Result<ToolEntry, String> {
-    let (base, url, accept, title) = match key.registry {
+    let title = key.registry.title();
+    let (base, url, accept) = match key.registry {
         ToolRegistry::Pypi => (
             &registries.pypi,
             format!(
@@ -40,7 +41,6 @@ pub fn resolve(
                 key.package
             ),
             "application/json",
-            "PyPI",
         ),
         ToolRegistry::Npm => (
             &registries.npm,
@@ -51,7 +51,6 @@ pub fn resolve(
             ),
             // The abbreviated document: versions, dependencies, digests.
             "application/vnd.npm.install-v1+json",
-            "the npm registry",
         ),
     };
     let host = base

@@ -6,8 +6,7 @@ use crate::ir::{absolute_in, workdir_of};
 use crate::model::*;
 
 pub fn check(image: &Image, d: &mut Diagnostics) {
-    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
-    for build in builds {
+    for build in image.builds() {
         let Some(artifacts) = &build.artifacts else {
             continue;
         };

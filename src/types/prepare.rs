@@ -120,8 +120,7 @@ fn replaced(image: &Image, d: &mut Diagnostics) {
             .help("give the file a path inside the directory, e.g. its own name after the `/`"),
         );
     }
-    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
-    for build in builds {
+    for build in image.builds() {
         let workdir = workdir_of(build);
         let landing: Vec<(String, crate::source::Span)> = match &build.artifacts {
             Some(artifacts) => artifacts

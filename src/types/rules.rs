@@ -9,8 +9,7 @@ use crate::model::*;
 use crate::source::Span;
 
 pub fn check(image: &Image, d: &mut Diagnostics) {
-    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
-    for build in builds {
+    for build in image.builds() {
         build_rules(build, d);
         if image.runner.base != build.base {
             pinned(&image.runner.base, d);
@@ -1039,8 +1038,7 @@ fn shell_form(span: Span, base: &Base) -> Diagnostic {
 /// What the runner receives must be runnable there: a libc it has, and the
 /// interpreter a virtual environment was built for.
 fn artifacts_fit_runner(image: &Image, d: &mut Diagnostics) {
-    let builds = std::iter::once(&image.build).chain(image.stages.iter().map(|s| &s.build));
-    for build in builds {
+    for build in image.builds() {
         let runner = &image.runner.base;
         if !runner.known || !build.base.known {
             continue;

@@ -53,7 +53,7 @@ fn tool(v: &V, d: &mut Diagnostics) -> Option<Tool> {
             Diagnostic::error(
                 Code::InvalidValue,
                 package_span,
-                format!("`{package}` is not a package name {} accepts", registry_title(registry)),
+                format!("`{package}` is not a package name {} accepts", registry.title()),
             )
             .label("not a package name")
             .help(match registry {
@@ -81,11 +81,4 @@ fn tool(v: &V, d: &mut Diagnostics) -> Option<Tool> {
         version,
         span: v.span,
     })
-}
-
-fn registry_title(registry: ToolRegistry) -> &'static str {
-    match registry {
-        ToolRegistry::Pypi => "PyPI",
-        ToolRegistry::Npm => "the npm registry",
-    }
 }
