@@ -982,19 +982,9 @@ fn write_bake_file(root: Option<&Path>, path: &Path, text: String, reporter: &mu
             )
         }
     };
-    let file = output::Resolved {
-        path: path.to_path_buf(),
-        output: 0,
-        real,
-        contents: text,
-    };
-    match output::write_all(std::slice::from_ref(&file)) {
-        Ok(written) => {
-            let state = if written.is_empty() {
-                "is up to date"
-            } else {
-                "written"
-            };
+    match output::write_one(path, real, text) {
+        Ok(changed) => {
+            let state = if changed { "written" } else { "is up to date" };
             reporter.status(&format!("{} {state}", path.display()));
             EXIT_OK
         }
@@ -1037,7 +1027,7 @@ fn lock_command(
     registry: &RegistryArgs,
     reporter: &mut Reporter,
 ) -> i32 {
-    use crate::lock::command::{table, write_lock, Locking, Mode};
+    use crate::lock::command::{table, Locking, Mode};
     use crate::lock::credentials::Credentials;
     use crate::lock::registry::{Client, Settings};
     let client = Client::new(
@@ -1122,7 +1112,7 @@ fn lock_command(
     }
     for (path, text, changes) in locking.results() {
         let path_shown = shown(&path);
-        if let Err(error) = write_lock(&path, &text) {
+        if let Err(error) = output::write_one(&path, path.clone(), text) {
             reporter.error(
                 Code::FileIo,
                 &path_shown,

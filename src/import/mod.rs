@@ -14,7 +14,7 @@ pub mod write;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::fs::{irregular, read_regular, Project};
+use crate::fs::{read_regular, Project};
 use crate::report::Reporter;
 use crate::source::{SourceMap, Span};
 
@@ -284,7 +284,7 @@ fn write_spec(
     reporter: &mut Reporter,
 ) -> i32 {
     use crate::cli::{EXIT_OK, EXIT_USAGE};
-    let real = match project.resolve(out) {
+    let real = match crate::output::writable(project, out) {
         Ok(real) => real,
         Err(error) => {
             reporter.error(
@@ -297,35 +297,17 @@ fn write_spec(
             return EXIT_USAGE;
         }
     };
-    if let Ok(meta) = std::fs::symlink_metadata(&real) {
-        if let Some(what) = irregular(&meta) {
-            reporter.error(
-                Code::NotRegularFile,
-                out,
-                &format!("cannot write `{}`: it is {what}", out.display()),
-                "not written",
-                "name a regular file, or a path where nothing is yet",
-            );
-            return EXIT_USAGE;
-        }
-        if !force {
-            reporter.error(
-                Code::ImportTargetExists,
-                out,
-                &format!("`{}` exists; the import would overwrite it", out.display()),
-                "already there",
-                "pass `--force` to replace it, or name another file with `-o`",
-            );
-            return EXIT_USAGE;
-        }
+    if !force && std::fs::symlink_metadata(&real).is_ok() {
+        reporter.error(
+            Code::ImportTargetExists,
+            out,
+            &format!("`{}` exists; the import would overwrite it", out.display()),
+            "already there",
+            "pass `--force` to replace it, or name another file with `-o`",
+        );
+        return EXIT_USAGE;
     }
-    let file = crate::output::Resolved {
-        path: out.to_path_buf(),
-        output: 0,
-        real: PathBuf::from(&real),
-        contents: spec,
-    };
-    match crate::output::write_all(std::slice::from_ref(&file)) {
+    match crate::output::write_one(out, real, spec) {
         Ok(_) => {
             reporter.status(&format!("wrote {}", out.display()));
             EXIT_OK

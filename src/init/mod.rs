@@ -286,28 +286,11 @@ fn write_spec(root: Option<&Path>, path: &Path, text: String, reporter: &mut Rep
             )
         }
     };
-    let real = match project.resolve(path) {
+    let real = match crate::output::writable(&project, path) {
         Ok(real) => real,
         Err(e) => return refuse(reporter, e.code(), e.to_string(), e.help()),
     };
-    if let Some(what) = std::fs::symlink_metadata(&real)
-        .ok()
-        .and_then(|m| crate::fs::irregular(&m))
-    {
-        return refuse(
-            reporter,
-            Code::NotRegularFile,
-            format!("it is {what}"),
-            "name a regular file".into(),
-        );
-    }
-    let file = crate::output::Resolved {
-        path: path.to_path_buf(),
-        output: 0,
-        real,
-        contents: text,
-    };
-    match crate::output::write_all(std::slice::from_ref(&file)) {
+    match crate::output::write_one(path, real, text) {
         Ok(_) => {
             reporter.status(&format!(
                 "wrote {}; compile it with `imgspec compile {}`",

@@ -429,18 +429,6 @@ fn tool_failure(key: &ToolKey, span: crate::source::Span, why: &str, help: &str)
     .help(help)
 }
 
-/// Writes the lock file whole or not at all, as `compile` writes its
-/// files (a staged sibling, then a rename); an unchanged file is left alone.
-pub fn write_lock(path: &Path, text: &str) -> Result<(), crate::output::WriteError> {
-    let file = crate::output::Resolved {
-        path: path.to_path_buf(),
-        output: 0,
-        real: path.to_path_buf(),
-        contents: text.to_string(),
-    };
-    crate::output::write_all(std::slice::from_ref(&file)).map(|_| ())
-}
-
 /// `update`'s table: reference or tool, what it was, what it is now
 /// (digests shortened).
 pub fn table(changes: &[Change]) -> String {

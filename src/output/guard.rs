@@ -134,15 +134,22 @@ pub enum Refused {
     Spec,
 }
 
-/// Where a generated file at `path` would really be written: inside the
-/// project, onto a regular file or nothing, and not onto a spec.
-pub fn target(project: &Project, path: &Path) -> Result<PathBuf, Refused> {
-    let real = project.resolve(path).map_err(Refused::File)?;
+/// Where a file at `path` would really be written: inside the project,
+/// onto a regular file or nothing.
+pub fn writable(project: &Project, path: &Path) -> Result<PathBuf, FileError> {
+    let real = project.resolve(path)?;
     if let Ok(meta) = std::fs::symlink_metadata(&real) {
         if let Some(what) = irregular(&meta) {
-            return Err(Refused::File(FileError::NotRegular(what)));
+            return Err(FileError::NotRegular(what));
         }
     }
+    Ok(real)
+}
+
+/// Where a generated file at `path` would really be written: as
+/// [`writable`], and not onto a spec.
+pub fn target(project: &Project, path: &Path) -> Result<PathBuf, Refused> {
+    let real = writable(project, path).map_err(Refused::File)?;
     if is_spec_name(path) || is_spec_name(&real) {
         return Err(Refused::Spec);
     }

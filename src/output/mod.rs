@@ -6,9 +6,9 @@ mod guard;
 mod stale;
 mod write;
 
-pub use guard::{guard, target, Refusal, Refused, Resolved};
+pub use guard::{guard, target, writable, Refusal, Refused, Resolved};
 pub use stale::stale;
-pub use write::{write_all, WriteError};
+pub use write::{write_all, write_one, WriteError};
 
 use std::path::{Path, PathBuf};
 

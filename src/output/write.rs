@@ -22,6 +22,18 @@ impl std::fmt::Display for WriteError {
     }
 }
 
+/// Writes one file (`path` as the user named it, `real` where it really
+/// is) as [`write_all`] does; `true` when it changed.
+pub fn write_one(path: &Path, real: PathBuf, contents: String) -> Result<bool, WriteError> {
+    let file = Resolved {
+        path: path.to_path_buf(),
+        output: 0,
+        real,
+        contents,
+    };
+    write_all(std::slice::from_ref(&file)).map(|written| !written.is_empty())
+}
+
 /// Writes every file that changed, or none. Files whose contents are
 /// already right are left alone (and keep their modification time).
 /// Returns the files written.
