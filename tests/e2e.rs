@@ -26,7 +26,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{compile_file_without_syntax, rendered, stages};
+use common::{compile_file_without_syntax, copy_dir, rendered, stages};
 use imgspec::compile::Output as Compiled;
 use imgspec::explain::rebuilt_from;
 use imgspec::ir::Instruction;
@@ -2374,12 +2374,7 @@ impl Container {
     }
 
     fn logs(&self) -> String {
-        let out = docker(&["logs", "--tail", "60", &self.0]);
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
+        said(&docker(&["logs", "--tail", "60", &self.0]))
     }
 
     /// The HEALTHCHECK reports healthy within 30 s (the image must have one).
@@ -2510,22 +2505,13 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("cannot create {}: {e}", to.display()));
-    for entry in common::sorted_entries(from) {
-        let target = to.join(entry.file_name().expect("file name"));
-        if entry.is_dir() {
-            copy_dir(&entry, &target);
-        } else {
-            std::fs::copy(&entry, &target).unwrap_or_else(|e| {
-                panic!(
-                    "cannot copy {} to {}: {e}",
-                    entry.display(),
-                    target.display()
-                )
-            });
-        }
-    }
+/// What a command printed, standard output then standard error.
+fn said(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 fn tail(text: &str, lines: usize) -> String {
@@ -2726,11 +2712,7 @@ fn examples_build_and_start() {
         args.push(dir.display().to_string());
         let started = Instant::now();
         let out = docker_cmd().args(&args).output().expect("docker build");
-        let log = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let log = said(&out);
         std::fs::write(logs.join(format!("{name}.log")), &log).expect("write the build log");
         if !out.status.success() {
             failures.push(format!("{name}: the build failed:\n{}", tail(&log, 30)));
@@ -2792,7 +2774,7 @@ fn init_specs_build_and_start() {
     for (n, (tree, stand_ins, env)) in trees.iter().enumerate() {
         let dir = out_root().join("init").join(tree);
         let _ = std::fs::remove_dir_all(&dir);
-        copy_tree(&repo_root().join("tests/fixtures/init").join(tree), &dir);
+        copy_dir(&repo_root().join("tests/fixtures/init").join(tree), &dir);
         std::fs::create_dir_all(dir.join(".git")).expect("mark the project");
         let imgspec = |args: &[&str]| {
             Command::new(env!("CARGO_BIN_EXE_imgspec"))
@@ -2827,14 +2809,7 @@ fn init_specs_build_and_start() {
         if !out.status.success() {
             failures.push(format!(
                 "{tree}: the build failed:\n{}",
-                tail(
-                    &format!(
-                        "{}{}",
-                        String::from_utf8_lossy(&out.stdout),
-                        String::from_utf8_lossy(&out.stderr)
-                    ),
-                    30
-                )
+                tail(&said(&out), 30)
             ));
             continue;
         }
@@ -2855,19 +2830,6 @@ fn init_specs_build_and_start() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
-}
-
-/// Copies a fixture tree (regular files and directories) to `to`.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create the copy");
-    for entry in std::fs::read_dir(from).expect("read the fixture").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy a fixture file");
-        }
-    }
 }
 
 /// A `writable` directory inside the work directory, which the runner
@@ -3245,14 +3207,6 @@ fn lock_against_the_engine_registry_and_build_by_digest() {
             .output()
             .expect("run imgspec")
     };
-    let said = |out: &Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    };
-
     // Anonymous: the public images resolve, the private one does not.
     let out = imgspec(&["lock", "app.imgspec"], &anonymous);
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
@@ -3413,13 +3367,6 @@ fn locked_tools_install_checked_against_their_hashes() {
             .env("NO_COLOR", "1")
             .output()
             .expect("run imgspec")
-    };
-    let said = |out: &Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
     };
     let out = imgspec(&["lock", "app.imgspec"]);
     assert!(out.status.success(), "{}", said(&out));

@@ -10,22 +10,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{compile_file, rendered, sorted_entries, workspace};
+use common::{compile_file, copy_dir, rendered, sorted_entries, workspace};
 use imgspec::import::{self, map::Context};
 
 const FIXTURES: &str = "tests/fixtures/import";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create copy");
-    for entry in sorted_entries(from) {
-        let target = to.join(entry.file_name().expect("name"));
-        if entry.is_dir() {
-            copy_dir(&entry, &target);
-        } else {
-            std::fs::copy(&entry, &target).expect("copy file");
-        }
-    }
-}
 
 fn cases() -> Vec<PathBuf> {
     sorted_entries(Path::new(FIXTURES))

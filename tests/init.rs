@@ -8,25 +8,13 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{codes, compile_file, rendered, sorted_entries};
+use common::{codes, compile_file, copy_dir, rendered, sorted_entries};
 use imgspec::init::{generate, NoQuestions, SPEC_NAME};
 
 const FIXTURES: &str = "tests/fixtures/init";
 
 /// Trees with nothing `init` recognises.
 const UNRECOGNISED: &[&str] = &["lock-without-manifest", "readme-only"];
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create copy");
-    for entry in sorted_entries(from) {
-        let target = to.join(entry.file_name().expect("file name"));
-        if entry.is_dir() {
-            copy_dir(&entry, &target);
-        } else {
-            std::fs::copy(&entry, &target).expect("copy fixture file");
-        }
-    }
-}
 
 /// The fixture copied into a fresh project of its own (a `.git` marks it),
 /// under `test`'s own directory: tests run in parallel.

@@ -200,13 +200,19 @@ pub fn page_loader(blocks: &[DocBlock]) -> MemoryLoader {
 
 /// Copies the directory tree at `from` to `to`.
 pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create the copy");
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("cannot create {}: {e}", to.display()));
     for entry in sorted_entries(from) {
         let target = to.join(entry.file_name().expect("file name"));
         if entry.is_dir() {
             copy_dir(&entry, &target);
         } else {
-            std::fs::copy(&entry, &target).expect("copy a file");
+            std::fs::copy(&entry, &target).unwrap_or_else(|e| {
+                panic!(
+                    "cannot copy {} to {}: {e}",
+                    entry.display(),
+                    target.display()
+                )
+            });
         }
     }
 }
