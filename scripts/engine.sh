@@ -11,8 +11,9 @@
 #             create the local images that are missing or out of date, write $PREFIX/env.sh.
 #             Safe to run again: when everything is up it only checks and returns.
 #   image NAME...  as start, but make only the named stand-ins (recipe names: python,
-#             node, golang, rust, distroless, distroless_cc, nginx, and python_trixie,
-#             node_trixie, rust_trixie, distroless_trixie, distroless_cc_trixie) besides
+#             node, golang, rust, distroless, distroless_cc, nginx, nginx_arm64 (for
+#             linux/arm64, made without an emulator), and python_trixie, node_trixie,
+#             rust_trixie, distroless_trixie, distroless_cc_trixie) besides
 #             the debian bookworm base and the base of their release; debian_trixie
 #             names the Debian 13 base alone.
 #   registry  as start without building (only the stand-ins it pushes, when missing),
@@ -20,7 +21,8 @@
 #             TLS from a CA made once under $PREFIX/registry, token authentication from
 #             scripts/registry.py on https://localhost:5444/token; anonymous pull of
 #             library/*, user imgspec password imgspec-registry for everything else),
-#             the stand-ins pushed under several tags, multi-platform indexes and a
+#             the stand-ins pushed under several tags (nginx-unprivileged:bookworm as
+#             an index of the amd64 and arm64 stand-ins), multi-platform indexes and a
 #             private image generated, and $PREFIX/registry/env.sh written (env.sh
 #             sources it). Idempotent: pushes only what the registry lacks.
 #   registry-move REPO:TAG  push a different manifest under the tag (every image of it
@@ -432,7 +434,7 @@ ensure_debian() {
 # files) into a directory. The image is rebuilt only when the hash of that context and
 # of the debian base image of its release (bookworm unless named) changes.
 ensure_standin() {
-  local name=$1 tag=$2 release=${3:-bookworm}
+  local name=$1 tag=$2 release=${3:-bookworm} platform=${4:-}
   local ctx=$RECIPES/$name
   rm -rf "$ctx"
   mkdir -p "$ctx"
@@ -445,7 +447,8 @@ ensure_standin() {
   [ "$(image_label "$tag")" = "$hash" ] && return 0
   log "building $tag"
   local blog=$LOGS/build-$name.log
-  dk build --network=host --progress=plain --label "$RECIPE_LABEL=$hash" -t "$tag" "$ctx" >"$blog" 2>&1 \
+  dk build --network=host --progress=plain ${platform:+--platform "$platform"} \
+    --label "$RECIPE_LABEL=$hash" -t "$tag" "$ctx" >"$blog" 2>&1 \
     || { tail -n 40 "$blog" >&2; die "building $tag failed (full log: $blog)"; }
 }
 
@@ -742,8 +745,49 @@ CMD ["nginx", "-g", "daemon off;"]
 EOF
 }
 
-# Each stand-in: its recipe's name, the tag it makes and the Debian release it is built
-# from (bookworm unless named).
+# nginx-unprivileged:bookworm-arm64 - the same nginx for linux/arm64, made on this amd64
+# engine without an emulator: a build stage on the builder's platform debootstraps an
+# arm64 bookworm (--foreign: download and unpack; no maintainer script runs, since none
+# could) with nginx, the nginx user and the configuration of the amd64 image, and a
+# scratch stage of the target's platform takes the tree. The cross-compiling e2e test
+# builds a static site onto it; nothing here runs it.
+recipe_nginx_arm64() {
+  recipe_nginx "$1"
+  cat >"$1/Dockerfile" <<EOF
+FROM --platform=\$BUILDPLATFORM debian:bookworm-slim AS unpack
+ARG TARGETARCH
+RUN apt-get update \\
+ && apt-get install -y --no-install-recommends debootstrap \\
+ && debootstrap --foreign --arch="\$TARGETARCH" --variant=minbase --include=nginx-light \\
+      --keyring=/usr/share/keyrings/debian-archive-keyring.gpg bookworm /rootfs $(debian_mirror) \\
+ && for deb in /rootfs/var/cache/apt/archives/*.deb; do dpkg-deb -x "\$deb" /rootfs; done \\
+ && rm -rf /rootfs/debootstrap /rootfs/var/cache/apt/archives/*.deb /var/lib/apt/lists/* \\
+ && for f in passwd group; do [ -s "/rootfs/etc/\$f" ] || cp "/rootfs/usr/share/base-passwd/\$f.master" "/rootfs/etc/\$f"; done \\
+ && echo 'nginx:x:101:' >>/rootfs/etc/group \\
+ && echo 'nginx:x:101:101:nginx user:/nonexistent:/usr/sbin/nologin' >>/rootfs/etc/passwd \\
+ && rm -f /rootfs/etc/nginx/sites-enabled/default \\
+ && mkdir -p /rootfs/etc/nginx/conf.d /rootfs/var/log/nginx \\
+ && ln -sf /dev/stdout /rootfs/var/log/nginx/access.log \\
+ && ln -sf /dev/stderr /rootfs/var/log/nginx/error.log \\
+ && test -f /rootfs/usr/share/nginx/html/index.html \\
+ && od -An -tu2 -j18 -N2 /rootfs/usr/sbin/nginx | grep -qw 183
+COPY nginx.conf /rootfs/etc/nginx/nginx.conf
+COPY default.conf /rootfs/etc/nginx/conf.d/default.conf
+RUN chown -R 101:0 /rootfs/etc/nginx && chmod -R g+w /rootfs/etc/nginx
+
+FROM scratch
+COPY --from=unpack /rootfs/ /
+ENV PATH=$DEFAULT_PATH
+EXPOSE 8080
+STOPSIGNAL SIGQUIT
+USER 101:101
+CMD ["nginx", "-g", "daemon off;"]
+EOF
+}
+
+# Each stand-in: its recipe's name, the tag it makes, the Debian release it is built
+# from (bookworm unless named) and the platform it is built for (the engine's unless
+# named; another one only from a recipe that runs nothing of that platform).
 STANDINS=(
   "python               python:3.11-slim-bookworm"
   "node                 node:18-bookworm-slim"
@@ -757,6 +801,7 @@ STANDINS=(
   "rust_trixie          rust:1.85-slim-trixie                      trixie"
   "distroless_trixie    gcr.io/distroless/static-debian13:nonroot  trixie"
   "distroless_cc_trixie gcr.io/distroless/cc-debian13:nonroot      trixie"
+  "nginx_arm64          nginx-unprivileged:bookworm-arm64          bookworm linux/arm64"
 )
 
 # Make the debian bookworm base, then every stand-in, or only those named (by recipe
@@ -768,13 +813,13 @@ make_images() {
     case $want in debian_*) releases+=("${want#debian_}"); continue ;; esac
     found=0
     for entry in "${STANDINS[@]}"; do
-      read -r name tag release <<<"$entry"
+      read -r name tag release _ <<<"$entry"
       [ "$want" = "$name" ] && found=1
     done
     [ "$found" = 1 ] || die "no stand-in named '$want' (${STANDINS[*]%% *})"
   done
   for entry in "${STANDINS[@]}"; do
-    read -r name tag release <<<"$entry"
+    read -r name tag release _ <<<"$entry"
     if [ $# -eq 0 ]; then
       picked+=("$entry")
     else
@@ -783,15 +828,16 @@ make_images() {
   done
   ensure_debian bookworm
   for entry in ${picked[@]+"${picked[@]}"}; do
-    read -r name tag release <<<"$entry"
+    read -r name tag release _ <<<"$entry"
     releases+=("${release:-bookworm}")
   done
   for release in $(printf '%s\n' ${releases[@]+"${releases[@]}"} | sort -u); do
     [ "$release" = bookworm ] || ensure_debian "$release"
   done
+  local platform
   for entry in ${picked[@]+"${picked[@]}"}; do
-    read -r name tag release <<<"$entry"
-    ensure_standin "$name" "$tag" "${release:-bookworm}"
+    read -r name tag release platform <<<"$entry"
+    ensure_standin "$name" "$tag" "${release:-bookworm}" "$platform"
   done
 }
 
@@ -921,12 +967,19 @@ REG_PASSWORD=imgspec-registry
 REG_CERTS_D=/etc/docker/certs.d/$REG_HOST
 PY=/usr/bin/python3
 
-# The stand-ins pushed: a local image, then the REPO:TAG names it gets in the registry.
-# (library/tool and private/app are generated by registry.py: see `registry.py publish`.)
+# The stand-ins pushed: the recipe that makes the local image, the image, then the
+# REPO:TAG names it gets in the registry. (library/tool and private/app are generated by
+# registry.py: see `registry.py publish`.)
 REGISTRY_PUSH=(
-  "python:3.11-slim-bookworm library/python:3.11-slim-bookworm library/python:3.11"
-  "node:18-bookworm-slim     library/node:18-bookworm-slim"
-  "debian:bookworm-slim      library/debian:bookworm-slim library/debian:12-slim"
+  "python          python:3.11-slim-bookworm          library/python:3.11-slim-bookworm library/python:3.11"
+  "node            node:18-bookworm-slim              library/node:18-bookworm-slim"
+  "debian_bookworm debian:bookworm-slim               library/debian:bookworm-slim library/debian:12-slim"
+  "nginx           nginx-unprivileged:bookworm        library/nginx-unprivileged:bookworm-amd64"
+  "nginx_arm64     nginx-unprivileged:bookworm-arm64  library/nginx-unprivileged:bookworm-arm64"
+)
+# Indexes made of pushed images: REPO:TAG, then the tags (in REPO) of its images.
+REGISTRY_INDEXES=(
+  "library/nginx-unprivileged:bookworm bookworm-amd64 bookworm-arm64"
 )
 
 reg_py() { # reg_py COMMAND ARGS...: a registry.py client command with the credentials
@@ -1093,8 +1146,11 @@ registry_processes() {
 # dockerd trusts the CA for localhost:5443; pushes use a Docker client configuration of
 # their own that holds the credentials, so the engine's own stays anonymous.
 registry_clients() {
-  mkdir -p "$REG_CERTS_D" "$REG/docker-config"
+  mkdir -p "$REG_CERTS_D" "$REG/docker-config" "$REG/trust"
   cmp -s "$REG/ca.crt" "$REG_CERTS_D/ca.crt" || cp "$REG/ca.crt" "$REG_CERTS_D/ca.crt"
+  # The token server (another port) is asked by the client, buildx, not by the
+  # daemon, and certs.d is the daemon's: the client trusts the CA through SSL_CERT_DIR.
+  cmp -s "$REG/ca.crt" "$REG/trust/ca.crt" || cp "$REG/ca.crt" "$REG/trust/ca.crt"
   local auth want
   auth=$(printf '%s:%s' "$REG_USER" "$REG_PASSWORD" | base64 -w0)
   want=$(printf '{"auths": {"%s": {"auth": "%s"}}}' "$REG_HOST" "$auth")
@@ -1107,7 +1163,7 @@ registry_clients() {
 registry_push() {
   local entry src refs ref have
   for entry in "${REGISTRY_PUSH[@]}"; do
-    read -r src refs <<<"$entry"
+    read -r _ src refs <<<"$entry"
     for ref in $refs; do
       alias_tags "$src" "$REG_HOST/$ref"
       have=$(reg_py digest "$ref" || true)
@@ -1121,7 +1177,13 @@ registry_push() {
         || { tail -n 20 "$LOGS/registry-push.log" >&2; die "docker push $REG_HOST/$ref failed"; }
     done
   done
-  reg_py publish >"$LOGS/registry-publish.log" 2>&1 \
+  : >"$LOGS/registry-publish.log"
+  for entry in "${REGISTRY_INDEXES[@]}"; do
+    # shellcheck disable=SC2086 # the entry's words are the arguments
+    reg_py index $entry >>"$LOGS/registry-publish.log" 2>&1 \
+      || { cat "$LOGS/registry-publish.log" >&2; die "registry.py index $entry failed"; }
+  done
+  reg_py publish >>"$LOGS/registry-publish.log" 2>&1 \
     || { cat "$LOGS/registry-publish.log" >&2; die "registry.py publish failed"; }
   sed 's/^/[engine] registry: /' "$LOGS/registry-publish.log" | grep -v 'up to date' >&2 || true
 }
@@ -1134,6 +1196,7 @@ export IMGSPEC_REGISTRY=$REG_HOST
 export IMGSPEC_REGISTRY_CA="$REG/ca.crt"
 export IMGSPEC_REGISTRY_USER=$REG_USER
 export IMGSPEC_REGISTRY_PASSWORD=$REG_PASSWORD
+export SSL_CERT_DIR=/etc/ssl/certs:$REG/trust
 EOF
 )
   [ "$(cat "$REG/env.sh" 2>/dev/null || true)" = "$want" ] || printf '%s\n' "$want" >"$REG/env.sh"
@@ -1159,13 +1222,13 @@ registry() {
   registry_no_boot_service
   install_engine
   start_dockerd
-  local entry src missing=0
+  local entry recipe src missing=()
   for entry in "${REGISTRY_PUSH[@]}"; do
-    read -r src _ <<<"$entry"
-    [ -n "$(image_id "$src")" ] || missing=1
+    read -r recipe src _ <<<"$entry"
+    [ -n "$(image_id "$src")" ] || missing+=("$recipe")
   done
   # Only missing stand-ins are made: a rebuild is `start`'s business.
-  [ "$missing" = 0 ] || make_images python node
+  [ "${#missing[@]}" -eq 0 ] || make_images "${missing[@]}"
   registry_certs
   registry_config
   registry_processes

@@ -11,6 +11,9 @@ operations scripts/engine.sh needs (Python 3 standard library and the openssl CL
                                      holds differently
     registry.py move     REPO:TAG     push a different manifest under the tag: each image
                                      gets a new label in its config, so every digest changes
+    registry.py index    REPO:TAG TAG...  put an index (a Docker manifest list when every
+                                     image is a Docker manifest) of the single-platform
+                                     images tagged TAG... in REPO under REPO:TAG
 
 The client commands take --registry HOST:PORT --ca PEM --user U --password P.
 
@@ -553,6 +556,34 @@ def move(opts):
     print(f"{opts.registry}/{opts.ref}: {got[2]} -> {new}")
 
 
+def index(opts):
+    """Put an index under REPO:TAG of the single-platform images tagged SOURCES in REPO."""
+    repo, tag = split_ref(opts.ref)
+    reg = Registry(opts)
+    entries, medias = [], set()
+    for source in opts.sources:
+        got = reg.manifest(repo, source)
+        if got is None:
+            raise SystemExit(f"{repo}:{source}: no such tag in {opts.registry}")
+        media, body, dig = got
+        if media in INDEXES:
+            raise SystemExit(f"{repo}:{source} is an index already; name single-platform images")
+        config = json.loads(reg.blob(repo, json.loads(body)["config"]["digest"]))
+        platform = {"architecture": config["architecture"], "os": config["os"]}
+        if config.get("variant"):
+            platform["variant"] = config["variant"]
+        entries.append({"mediaType": media, "digest": dig, "size": len(body), "platform": platform})
+        medias.add(media)
+    media = DOCKER_LIST if medias == {DOCKER_MANIFEST} else OCI_INDEX
+    body = dumps({"schemaVersion": 2, "mediaType": media, "manifests": entries})
+    have = reg.manifest(repo, tag, method="HEAD")
+    if have and have[2] == sha256(body):
+        print(f"{repo}:{tag} up to date ({have[2]})")
+        return 0
+    print(f"{repo}:{tag} pushed {reg.put_manifest(repo, tag, media, body)}")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -565,11 +596,17 @@ def main():
             c.add_argument("--" + a, required=True)
         if ref:
             c.add_argument("ref", metavar="REPO:TAG")
+    c = sub.add_parser("index")
+    for a in ("registry", "ca", "user", "password"):
+        c.add_argument("--" + a, required=True)
+    c.add_argument("ref", metavar="REPO:TAG")
+    c.add_argument("sources", metavar="TAG", nargs="+")
     opts = ap.parse_args()
     if opts.cmd == "serve-token":
         serve_token(opts)
         return 0
-    return {"digest": digest, "publish": publish, "move": move}[opts.cmd](opts) or 0
+    commands = {"digest": digest, "publish": publish, "move": move, "index": index}
+    return commands[opts.cmd](opts) or 0
 
 
 if __name__ == "__main__":

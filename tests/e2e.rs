@@ -2292,6 +2292,15 @@ fn docker_cmd() -> Command {
     } else {
         Command::new("docker")
     };
+    // buildx itself asks the registry's token server for a token: the
+    // engine's local registry CA must be trusted by the client too.
+    let trust = prefix.join("registry/trust");
+    if trust.is_dir() {
+        cmd.env(
+            "SSL_CERT_DIR",
+            format!("/etc/ssl/certs:{}", trust.display()),
+        );
+    }
     cmd.env("DOCKER_BUILDKIT", "1").stdin(Stdio::null());
     cmd
 }
@@ -2969,16 +2978,111 @@ fn go_cross_arm64() {
         &binary.display().to_string(),
     ]);
     check(&copied, "docker cp /out/hello");
-    let bytes = std::fs::read(&binary).expect("the copied binary");
-    assert_eq!(&bytes[..4], b"\x7fELF", "not an ELF file");
-    assert_eq!((bytes[4], bytes[5]), (2, 1), "not 64-bit little-endian");
+    assert_aarch64_elf(&binary);
+    eprintln!(
+        "[e2e go-cross] linux/arm64 image built without emulation; /out/hello is an AArch64 ELF"
+    );
+}
+
+/// A 64-bit little-endian ELF file for AArch64 (machine 183).
+fn assert_aarch64_elf(file: &Path) {
+    let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    assert!(bytes.len() > 20, "{}: too short for ELF", file.display());
+    assert_eq!(
+        &bytes[..4],
+        b"\x7fELF",
+        "{}: not an ELF file",
+        file.display()
+    );
+    assert_eq!(
+        (bytes[4], bytes[5]),
+        (2, 1),
+        "{}: not 64-bit little-endian",
+        file.display()
+    );
     assert_eq!(
         u16::from_le_bytes([bytes[18], bytes[19]]),
         183,
-        "not AArch64"
+        "{}: not AArch64",
+        file.display()
+    );
+}
+
+/// `tests/e2e/static/cross.imgspec`: the static site built for linux/arm64
+/// on the amd64 engine, which has no emulator, so nothing of the target's
+/// platform may run. Node installs and builds on the builder's platform
+/// (`FROM --platform=$BUILDPLATFORM`), and the runner takes the arm64 image
+/// of the engine registry's nginx index and only copies files onto it.
+#[test]
+#[ignore = "needs a Docker engine: run scripts/engine.sh start, then cargo test --test e2e -- --ignored"]
+fn static_site_cross_arm64() {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let (dir, output) = prepare_project("static", "cross.imgspec", "static-cross");
+    for line in [
+        "FROM --platform=$BUILDPLATFORM node:18-bookworm-slim AS deps",
+        "FROM localhost:5443/library/nginx-unprivileged:bookworm AS runtime",
+    ] {
+        assert!(
+            output.dockerfile.contains(line),
+            "{line}\n{}",
+            output.dockerfile
+        );
+    }
+    let runner = output
+        .dockerfile
+        .split("AS runtime")
+        .nth(1)
+        .expect("a runtime stage");
+    assert!(
+        !runner.contains("\nRUN "),
+        "the runner runs a command of the target's platform:\n{runner}"
+    );
+    let tag = "imgspec-e2e/static-cross-arm64";
+    let _images = Images::new(&[tag]);
+    let out = docker(&[
+        "build",
+        "--network=host",
+        "--progress=plain",
+        "--platform",
+        "linux/arm64",
+        "-t",
+        tag,
+        &dir.display().to_string(),
+    ]);
+    check(&out, "docker build --platform linux/arm64");
+    let log = said(&out);
+    assert!(
+        log.contains("built dist/: index.html, style.css, healthz"),
+        "the build script did not run:\n{}",
+        tail(&log, 40)
+    );
+    assert_eq!(
+        inspect_image(tag, "{{.Os}}/{{.Architecture}}"),
+        "linux/arm64"
+    );
+    let container = created(tag);
+    let copy = |from: &str, to: &str| {
+        let dest = dir.join(to);
+        let out = docker(&[
+            "cp",
+            &format!("{}:{from}", container.0),
+            &dest.display().to_string(),
+        ]);
+        check(&out, &format!("docker cp {from}"));
+        dest
+    };
+    // The server is the target's: nginx of the arm64 stand-in.
+    assert_aarch64_elf(&copy("/usr/sbin/nginx", "nginx-arm64"));
+    // The page is the one built on the builder's platform.
+    let page = copy("/usr/share/nginx/html/index.html", "index-arm64.html");
+    let page = std::fs::read_to_string(&page).expect("the copied page");
+    assert!(
+        page.contains("<h1>hello from static") && page.contains("<strong>marked</strong>"),
+        "{page}"
     );
     eprintln!(
-        "[e2e go-cross] linux/arm64 image built without emulation; /out/hello is an AArch64 ELF"
+        "[e2e static-cross] linux/arm64 image built without emulation: the built site on the arm64 nginx"
     );
 }
 
