@@ -4050,3 +4050,180 @@ fn local_registry_serves_tokens_and_indexes() {
         "`engine.sh registry` did not put it back"
     );
 }
+
+/// A builder of `scripts/engine.sh builder NAME`: a fresh dockerd with the
+/// containerd image store and an empty cache, as a CI runner starts one.
+/// Removed with all it holds when dropped.
+struct FreshBuilder {
+    name: String,
+    dir: PathBuf,
+}
+
+impl FreshBuilder {
+    fn start(name: &str) -> FreshBuilder {
+        let out = Command::new("bash")
+            .args(["scripts/engine.sh", "builder", name])
+            .current_dir(repo_root())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run scripts/engine.sh builder");
+        check(&out, &format!("scripts/engine.sh builder {name}"));
+        FreshBuilder {
+            name: name.to_string(),
+            dir: engine_prefix().join("builders").join(name),
+        }
+    }
+
+    /// `docker ARGS` against this builder (and its client configuration:
+    /// the registry's credentials and CA).
+    fn docker(&self, args: &[&str]) -> Output {
+        let prefix = engine_prefix();
+        let path = std::env::var("PATH").unwrap_or_default();
+        Command::new(prefix.join("bin/docker"))
+            .args(args)
+            .env("PATH", format!("{}:{path}", prefix.join("bin").display()))
+            .env(
+                "DOCKER_HOST",
+                format!("unix://{}", self.dir.join("docker.sock").display()),
+            )
+            .env("DOCKER_CONFIG", self.dir.join("docker-config"))
+            .env(
+                "SSL_CERT_DIR",
+                format!("/etc/ssl/certs:{}", prefix.join("registry/trust").display()),
+            )
+            .env("DOCKER_BUILDKIT", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run docker: {e}"))
+    }
+}
+
+impl Drop for FreshBuilder {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .args(["scripts/engine.sh", "builder-stop", &self.name])
+            .current_dir(repo_root())
+            .stdin(Stdio::null())
+            .output();
+    }
+}
+
+/// Two fresh builders, as two cold CI runners: the first builds the node
+/// case and exports its cache to the engine's registry (`mode=max`, every
+/// stage); the second, with an empty cache of its own, builds the next
+/// commit (a source edit) with `--cache-from` that registry cache. It must
+/// re-run no dependency step (the system packages, `npm ci`, the
+/// production install): only the source copy and the compiler run.
+#[test]
+#[ignore = "needs a Docker engine and its local registry: run scripts/e2e.sh"]
+fn registry_cache_across_fresh_builders() {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let registry = LocalRegistry::from_env();
+    let (dir, _) = prepare(&NODE);
+    let context = dir.display().to_string();
+    // No registry but the local one: the base comes from there.
+    let base = format!(
+        "node:18-bookworm-slim=docker-image://{}/library/node:18-bookworm-slim",
+        registry.host
+    );
+    let cache = format!(
+        "type=registry,ref={}/cache/e2e-node:buildcache",
+        registry.host
+    );
+    let tag = "imgspec-e2e/node-cache";
+    let build = |builder: &FreshBuilder, cache_flag: &str, cache_value: &str| {
+        let started = Instant::now();
+        let out = builder.docker(&[
+            "buildx",
+            "build",
+            "--network=host",
+            "--progress=plain",
+            "--build-context",
+            &base,
+            cache_flag,
+            cache_value,
+            "-t",
+            tag,
+            &context,
+        ]);
+        check(
+            &out,
+            &format!(
+                "docker buildx build {cache_flag} on builder {}",
+                builder.name
+            ),
+        );
+        (started.elapsed().as_secs_f64(), said(&out))
+    };
+
+    let first = FreshBuilder::start("cold-a");
+    let (cold, log) = build(&first, "--cache-to", &format!("{cache},mode=max"));
+    let steps = parse_steps(&log);
+    let (cached, cold_steps) = counts(&steps);
+    assert_eq!(
+        cached,
+        0,
+        "the first builder is fresh, yet steps were cached:\n{}",
+        tail(&log, 60)
+    );
+    assert!(cold_steps > 0, "no step ran:\n{}", tail(&log, 60));
+    assert!(
+        log.contains("exporting cache to registry"),
+        "{}",
+        tail(&log, 30)
+    );
+    drop(first);
+
+    let nonce = nonce();
+    let greeting = format!("hello from node after {nonce}");
+    edit(&dir.join(NODE.source_file), |t| {
+        t.replace(NODE.greeting, &greeting)
+    });
+    let second = FreshBuilder::start("cold-b");
+    let (warm, log) = build(&second, "--cache-from", &cache);
+    let steps = parse_steps(&log);
+    let when = "on a fresh builder with the registry cache, after a source edit";
+    let dependencies: Vec<&Step> = steps
+        .iter()
+        .filter(|s| is_system_packages(s) || s.instruction.contains("npm ci"))
+        .collect();
+    assert!(dependencies.len() >= 3, "dependency steps: {steps:#?}");
+    expect_status(&NODE, when, &dependencies, Status::Cached, &log);
+    let executed = steps_with(&steps, Status::Executed);
+    assert!(
+        executed
+            .iter()
+            .any(|s| s.instruction.contains(NODE.source_copy)),
+        "{when}: the sources were not copied again: {steps:#?}"
+    );
+    assert!(
+        executed
+            .iter()
+            .all(|s| !is_system_packages(s) && !s.instruction.contains("npm ci")),
+        "{when}: {executed:#?}"
+    );
+    let out = second.docker(&[
+        "run",
+        "--rm",
+        "--network=none",
+        "--entrypoint",
+        "grep",
+        tag,
+        "-c",
+        &greeting,
+        "/app/dist/server.js",
+    ]);
+    check(&out, "the edited greeting in the second builder's image");
+    eprintln!(
+        "[e2e cache] cold builder {cold:.1} s ({cold_steps} steps); a second fresh builder with \
+         the registry cache, after a source edit, {warm:.1} s: {} steps cached, {} run ({})",
+        steps_with(&steps, Status::Cached).len(),
+        executed.len(),
+        executed
+            .iter()
+            .map(|s| s.instruction.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+}
