@@ -981,6 +981,7 @@ REGISTRY_PUSH=(
   "python          python:3.11-slim-bookworm          library/python:3.11-slim-bookworm library/python:3.11"
   "node            node:18-bookworm-slim              library/node:18-bookworm-slim"
   "debian_bookworm debian:bookworm-slim               library/debian:bookworm-slim library/debian:12-slim"
+  "golang          golang:1.19-bookworm               library/golang:1.19-bookworm"
   "nginx           nginx-unprivileged:bookworm        library/nginx-unprivileged:bookworm-amd64"
   "nginx_arm64     nginx-unprivileged:bookworm-arm64  library/nginx-unprivileged:bookworm-arm64"
 )
@@ -1260,7 +1261,7 @@ registry_move() {
 BUILDERS=$PREFIX/builders
 
 builder_dir() {
-  [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || die "builder name '$1': lower-case letters, digits and -"
+  [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,10}$ ]] || die "builder name '$1': up to 11 lower-case letters, digits and -"
   printf '%s\n' "$BUILDERS/$1"
 }
 
@@ -1275,10 +1276,20 @@ builder_start() {
   printf '{"features": {"containerd-snapshotter": true}}\n' >"$dir/daemon.json"
   cp "$REG/docker-config/config.json" "$dir/docker-config/config.json"
   ln -sfn "$DOCKER_CFG/cli-plugins" "$dir/docker-config/cli-plugins"
+  # A bridge of its own (docker0 is the main engine's), on a free 10.213.N.0/24: RUN
+  # steps of the default network run there, with no way out, as on the engine; builds
+  # that fetch use the host's network (--network=host).
+  local bridge=isb-$1 n
+  for n in $(seq 1 250); do
+    ip -br -4 addr | grep -q " 10\.213\.$n\.1/" || break
+  done
+  ip link add name "$bridge" type bridge
+  ip addr add "10.213.$n.1/24" dev "$bridge"
+  ip link set "$bridge" up
   log "builder $1: starting a fresh dockerd (containerd image store; log $dir/dockerd.log)"
-  # --bridge=none: docker0 is the main engine's; builds use the host's network.
-  PATH="$BIN:$PATH" setsid "$BIN/dockerd" --config-file "$dir/daemon.json" \
-    --iptables=false --ip-forward=false --bridge=none \
+  # SSL_CERT_DIR: the containerd store's push asks the token server from the daemon.
+  SSL_CERT_DIR=/etc/ssl/certs:$REG/trust PATH="$BIN:$PATH" setsid "$BIN/dockerd" --config-file "$dir/daemon.json" \
+    --iptables=false --ip-forward=false --bridge="$bridge" \
     --data-root "$dir/data" --exec-root "$dir/exec" \
     --host "unix://$dir/docker.sock" --pidfile "$dir/dockerd.pid" \
     </dev/null >>"$dir/dockerd.log" 2>&1 9>&- &
@@ -1307,10 +1318,14 @@ EOF
 builder_stop() {
   local dir m
   dir=$(builder_dir "$1")
-  [ -d "$dir" ] || return 0
+  if [ ! -d "$dir" ]; then
+    ! ip link show "isb-$1" >/dev/null 2>&1 || ip link del "isb-$1"
+    return 0
+  fi
   stop_pid "$dir/dockerd.pid" dockerd "builder $1's dockerd"
   { findmnt -rn -o TARGET | grep "^$dir/" || true; } | sort -r | while read -r m; do umount "$m" || true; done
   rm -rf "$dir"
+  ! ip link show "isb-$1" >/dev/null 2>&1 || ip link del "isb-$1"
 }
 
 stop_builders() {
