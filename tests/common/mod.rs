@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod recipes;
+
 use std::path::{Path, PathBuf};
 
 use imgspec::compile::{compile, Compilation, Options};
