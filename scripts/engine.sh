@@ -33,6 +33,11 @@
 #             credentials and CA; `. $PREFIX/builders/NAME/env.sh` points docker at it.
 #             Starting a builder of the same name again wipes it first. Needs `registry`.
 #   builder-stop NAME  stop that builder and remove its data.
+#   rootless  a rootless engine: the user imgspec-rootless (made when missing, with its
+#             /etc/subuid and /etc/subgid ranges), Debian's rootlesskit, slirp4netns and
+#             uidmap, and dockerd-rootless.sh started as that user; no process of it
+#             runs as root. $PREFIX/rootless/env holds the user's client environment.
+#   rootless-load IMAGE...  as rootless, then the engine's IMAGEs loaded into it.
 #   stop      stop the builders, the registry and the dockerd this script started (by
 #             their pidfiles).
 #   status    print client/server versions, or say that the engine is down (exit 1).
@@ -1336,6 +1341,98 @@ stop_builders() {
   return 0
 }
 
+# ---------------------------------------------------------------------------- rootless
+
+# A rootless engine: the same dockerd, run by an unprivileged user through Docker's
+# dockerd-rootless.sh (shipped in Debian's docker.io), with Debian's rootlesskit (a user
+# namespace from the user's /etc/subuid range, via uidmap's newuidmap), slirp4netns (the
+# network, through /dev/net/tun) and the kernel's overlay file system inside the user
+# namespace. No process of it runs as root on the host.
+ROOTLESS_USER=imgspec-rootless
+ROOTLESS=$PREFIX/rootless
+
+rootless_env() { # rootless_env UID: the environment the user's engine and clients run with
+  printf '%s\n' "HOME=$(getent passwd "$ROOTLESS_USER" | cut -d: -f6)" "USER=$ROOTLESS_USER" \
+    "XDG_RUNTIME_DIR=/run/user/$1" "DOCKER_HOST=unix:///run/user/$1/docker.sock" \
+    "PATH=$BIN:$DEFAULT_PATH"
+}
+
+as_rootless() { # as_rootless COMMAND...: run as the rootless user, in its environment
+  local uid; uid=$(id -u "$ROOTLESS_USER")
+  # shellcheck disable=SC2046 # one word per variable
+  setpriv --reuid="$ROOTLESS_USER" --regid="$ROOTLESS_USER" --init-groups \
+    env -i $(rootless_env "$uid") "$@"
+}
+
+rootless_answers() { as_rootless docker version >/dev/null 2>&1; }
+
+# `engine.sh rootless`: the user, its subordinate ids, the tools, then the engine.
+rootless_start() {
+  apt_install rootlesskit slirp4netns uidmap util-linux
+  install_engine
+  if ! id "$ROOTLESS_USER" >/dev/null 2>&1; then
+    log "rootless: adding the user $ROOTLESS_USER"
+    useradd --create-home --shell /bin/bash --user-group "$ROOTLESS_USER"
+  fi
+  local uid home
+  uid=$(id -u "$ROOTLESS_USER")
+  home=$(getent passwd "$ROOTLESS_USER" | cut -d: -f6)
+  for f in /etc/subuid /etc/subgid; do
+    grep -q "^$ROOTLESS_USER:" "$f" || die "$f has no range for $ROOTLESS_USER (useradd adds one; add one with usermod --add-subuids/--add-subgids)"
+  done
+  # slirp4netns opens /dev/net/tun as the user: Debian's udev makes it 0666.
+  if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+    log "rootless: /dev/net/tun to mode 0666, as Debian's udev rule sets it"
+    chmod 0666 /dev/net/tun
+  fi
+  install -d -o "$ROOTLESS_USER" -g "$ROOTLESS_USER" -m 700 "/run/user/$uid"
+  install -d -o "$ROOTLESS_USER" -g "$ROOTLESS_USER" "$home/.docker" "$home/.docker/cli-plugins"
+  ln -sfn "$ROOT/usr/libexec/docker/cli-plugins/docker-buildx" "$home/.docker/cli-plugins/docker-buildx"
+  mkdir -p "$ROOTLESS"
+  rootless_env "$uid" | sed 's/^/export /' >"$ROOTLESS/env"
+  printf 'export ROOTLESS_USER=%s\n' "$ROOTLESS_USER" >>"$ROOTLESS/env"
+  rootless_answers && { log "rootless engine up (as $ROOTLESS_USER)"; return 0; }
+  log "rootless: starting dockerd-rootless.sh as $ROOTLESS_USER (log $ROOTLESS/dockerd.log)"
+  # --iptables=false as for the engine: builds that fetch use --network=host, which
+  # here is slirp4netns's network namespace.
+  as_rootless setsid sh "$ROOT/usr/share/docker.io/contrib/dockerd-rootless.sh" --iptables=false \
+    </dev/null >>"$ROOTLESS/dockerd.log" 2>&1 9>&- &
+  local _
+  for _ in $(seq 1 120); do
+    rootless_answers && { log "rootless engine up (as $ROOTLESS_USER; . $ROOTLESS/env)"; return 0; }
+    sleep 0.25
+  done
+  tail -n 40 "$ROOTLESS/dockerd.log" >&2 || true
+  die "the rootless engine did not come up"
+}
+
+# `engine.sh rootless-load IMAGE...`: the engine's images into the rootless engine,
+# unless it has them (same image id) already.
+rootless_load() {
+  local want=() image
+  for image in "$@"; do
+    [ -n "$(image_id "$image")" ] || die "rootless-load: the engine has no image $image"
+    [ "$(as_rootless docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)" = "$(image_id "$image")" ] \
+      || want+=("$image")
+  done
+  [ "${#want[@]}" -eq 0 ] && return 0
+  log "rootless: loading ${want[*]}"
+  dk save "${want[@]}" | as_rootless docker load >/dev/null
+}
+
+# Every process of the user is the engine's: rootlesskit ends dockerd and its children.
+rootless_stop() {
+  id "$ROOTLESS_USER" >/dev/null 2>&1 && pgrep -u "$ROOTLESS_USER" >/dev/null || return 0
+  log "stopping the rootless engine"
+  pkill -TERM -u "$ROOTLESS_USER" -x rootlesskit || true
+  local _
+  for _ in $(seq 1 80); do
+    pgrep -u "$ROOTLESS_USER" >/dev/null || return 0
+    sleep 0.25
+  done
+  pkill -KILL -u "$ROOTLESS_USER" || true
+}
+
 # ---------------------------------------------------------------------------- main
 
 status() {
@@ -1365,10 +1462,10 @@ start() {
 main() {
   local cmd=${1:-start}
   case "$cmd" in
-    start | selftest | stop | image | registry | registry-move | builder | builder-stop) ;;
+    start | selftest | stop | image | registry | registry-move | builder | builder-stop | rootless | rootless-load) ;;
     status) status; return ;;
     -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; return 0 ;;
-    *) echo "usage: $0 [start|stop|status|selftest|image NAME...|registry|registry-move REPO:TAG|builder NAME|builder-stop NAME]" >&2; exit 2 ;;
+    *) echo "usage: $0 [start|stop|status|selftest|image NAME...|registry|registry-move REPO:TAG|builder NAME|builder-stop NAME|rootless|rootless-load IMAGE...]" >&2; exit 2 ;;
   esac
   [ "$(id -u)" = 0 ] || die "must run as root"
   mkdir -p "$PREFIX" "$LOGS"
@@ -1378,7 +1475,13 @@ main() {
   case "$cmd" in
     start) start ;;
     selftest) start; selftest ;;
-    stop) stop_builders; stop_registry; stop_dockerd ;;
+    stop) rootless_stop; stop_builders; stop_registry; stop_dockerd ;;
+    rootless) rootless_start ;;
+    rootless-load)
+      shift
+      rootless_start
+      start_dockerd
+      rootless_load "$@" ;;
     builder | builder-stop)
       [ $# -eq 2 ] || die "$cmd: name one builder (e.g. cold-a)"
       if [ "$cmd" = builder ]; then builder_start "$2"; else builder_stop "$2"; fi ;;

@@ -2276,8 +2276,54 @@ fn new_layer_bytes(before: &[String], tag: &str) -> u64 {
 
 /// `docker`, with the environment of `scripts/engine.sh`'s `env.sh` when the
 /// caller has not chosen an engine (`DOCKER_HOST` unset).
+/// The rootless engine's user, when `docker_cmd` talks to that engine
+/// instead of the root one: set for a scope by [`AsRootless`]. The tests
+/// that use docker hold `ENGINE`, so one scope at a time.
+static ROOTLESS_CLIENT: Mutex<Option<RootlessUser>> = Mutex::new(None);
+
+#[derive(Clone)]
+struct RootlessUser {
+    uid: u32,
+    gid: u32,
+    /// `NAME=VALUE` lines of `engine.sh rootless`'s env file.
+    env: Vec<(String, String)>,
+}
+
+/// While it lives, `docker_cmd` runs docker as the rootless user against
+/// its engine.
+struct AsRootless;
+
+impl AsRootless {
+    fn new(user: RootlessUser) -> AsRootless {
+        *ROOTLESS_CLIENT.lock().unwrap_or_else(|e| e.into_inner()) = Some(user);
+        AsRootless
+    }
+}
+
+impl Drop for AsRootless {
+    fn drop(&mut self) {
+        *ROOTLESS_CLIENT.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
 fn docker_cmd() -> Command {
     let prefix = engine_prefix();
+    let rootless = ROOTLESS_CLIENT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    if let Some(user) = rootless {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = Command::new(prefix.join("bin/docker"));
+        cmd.env_clear()
+            .envs(user.env.iter().map(|(k, v)| (k, v)))
+            .env("DOCKER_BUILDKIT", "1")
+            .current_dir("/")
+            .uid(user.uid)
+            .gid(user.gid)
+            .stdin(Stdio::null());
+        return cmd;
+    }
     let mut cmd = if std::env::var_os("DOCKER_HOST").is_none() && prefix.join("bin/docker").exists()
     {
         let mut cmd = Command::new(prefix.join("bin/docker"));
@@ -2689,14 +2735,22 @@ const EXAMPLES: &[Example] = &[
 fn examples_build_and_start() {
     let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
     require_engine();
-    let logs = out_root().join("examples");
+    let failures = build_and_start_examples(&repo_root().join("examples"), "examples");
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// Builds every example of [`EXAMPLES`] under `examples` on the engine
+/// `docker_cmd` talks to, checks that it runs as a non-root user and
+/// starts, and returns what failed. Build logs go to `target/e2e/<logs>/`.
+fn build_and_start_examples(examples: &Path, logs: &str) -> Vec<String> {
+    let logs = out_root().join(logs);
     std::fs::create_dir_all(&logs).expect("create the log directory");
     let mut failures = Vec::new();
     for (n, example) in EXAMPLES.iter().enumerate() {
         let name = format!("{}-{}", example.dir, example.dockerfile.to_lowercase());
         let tag = format!("imgspec-e2e/example-{n}");
         let mut images = Images::new(&[&tag]);
-        let dir = repo_root().join("examples").join(example.dir);
+        let dir = examples.join(example.dir);
         let mut args = vec![
             "build".to_string(),
             "--network=host".to_string(),
@@ -2740,7 +2794,7 @@ fn examples_build_and_start() {
             started.elapsed().as_secs_f64()
         );
     }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+    failures
 }
 
 /// `imgspec init` on real project trees (tests/fixtures/init), as a user
@@ -4401,5 +4455,96 @@ fn multi_platform_bake_on_a_fresh_builder() {
     eprintln!(
         "[e2e multi-platform] the Go service by one bake and the site by buildx build, \
          each for linux/amd64 and linux/arm64, no emulator, pushed in {seconds:.1} s"
+    );
+}
+
+/// Every example of `examples_build_and_start`, built and started by an
+/// unprivileged user on a rootless engine (`engine.sh rootless`:
+/// dockerd-rootless.sh with Debian's rootlesskit, slirp4netns and uidmap).
+/// The client runs as that user on a copy of the examples it can read, and
+/// no process of the engine runs as root on the host.
+#[test]
+#[ignore = "needs a Docker engine: run scripts/e2e.sh"]
+fn examples_build_rootless() {
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let mut stand_ins: Vec<&str> = EXAMPLES
+        .iter()
+        .flat_map(|e| e.stand_ins.iter().map(|s| s.with))
+        .collect();
+    stand_ins.sort_unstable();
+    stand_ins.dedup();
+    let started = Instant::now();
+    let out = Command::new("bash")
+        .args(["scripts/engine.sh", "rootless-load"])
+        .args(&stand_ins)
+        .current_dir(repo_root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run scripts/engine.sh rootless-load");
+    check(&out, "scripts/engine.sh rootless-load");
+    let prepared = started.elapsed().as_secs_f64();
+
+    let env_file = engine_prefix().join("rootless/env");
+    let env: Vec<(String, String)> = std::fs::read_to_string(&env_file)
+        .unwrap_or_else(|e| panic!("{}: {e}", env_file.display()))
+        .lines()
+        .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let name = env
+        .iter()
+        .find(|(k, _)| k == "ROOTLESS_USER")
+        .map(|(_, v)| v.clone())
+        .expect("the rootless user in the env file");
+    let id = |flag: &str| -> u32 {
+        let out = Command::new("id").args([flag, &name]).output().expect("id");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or_else(|e| panic!("id {flag} {name}: {e}"))
+    };
+    let user = RootlessUser {
+        uid: id("-u"),
+        gid: id("-g"),
+        env,
+    };
+    assert_ne!(user.uid, 0, "the rootless user is root");
+
+    // A copy the user can read: the checkout's parents may not be.
+    let copy = std::env::temp_dir().join(format!("imgspec-e2e-rootless-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&copy);
+    copy_dir(&repo_root().join("examples"), &copy);
+    let _rootless = AsRootless::new(user.clone());
+    let info = docker(&["info", "--format", "{{json .SecurityOptions}}"]);
+    check(&info, "docker info on the rootless engine");
+    assert!(
+        said(&info).contains("rootless"),
+        "not a rootless engine: {}",
+        said(&info)
+    );
+    let engine_users = Command::new("ps")
+        .args(["-o", "user=", "-C", "dockerd,containerd,rootlesskit"])
+        .output()
+        .expect("ps");
+    let engine_users = String::from_utf8_lossy(&engine_users.stdout).to_string();
+    assert!(
+        engine_users.lines().any(|u| u.trim() == name),
+        "no engine process of {name}: {engine_users}"
+    );
+
+    let building = Instant::now();
+    let failures = build_and_start_examples(&copy, "examples-rootless");
+    // The engine keeps nothing of the run: the stand-ins stay loaded.
+    let _ = docker(&["builder", "prune", "-af"]);
+    drop(_rootless);
+    let _ = std::fs::remove_dir_all(&copy);
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+    eprintln!(
+        "[e2e rootless] {} examples built and started by uid {} on a rootless engine in {:.0} s \
+         (engine and bases ready in {prepared:.0} s)",
+        EXAMPLES.len(),
+        user.uid,
+        building.elapsed().as_secs_f64()
     );
 }
