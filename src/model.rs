@@ -221,6 +221,11 @@ pub struct Ecosystem {
     /// Environment set only when the image cross-compiles, from the
     /// target's platform arguments (Go: `GOARCH = "$TARGETARCH"`).
     pub cross_env: Vec<EnvVar>,
+    /// Whether the builds it serves can target another platform than the
+    /// one they run on (`cross = true`: its commands build for
+    /// `$TARGETARCH`), or only their own (`cross = false`, E0151 in an
+    /// image that cross-compiles); `None` when the ecosystem does not say.
+    pub cross: Option<bool>,
     pub linkage: Linkage,
     /// The output only runs with the build base's interpreter (a venv).
     pub needs_interpreter: bool,
@@ -484,6 +489,8 @@ impl Image {
 pub struct Publish {
     pub tags: Vec<String>,
     pub platforms: Vec<String>,
+    /// The `platforms` field, for diagnostics.
+    pub platforms_span: Option<Span>,
     /// A registry reference for the BuildKit layer cache.
     pub cache: Option<String>,
     /// The standard OCI labels the runner carries from build arguments:

@@ -85,6 +85,7 @@ codes! {
     UncheckedDownload = "E0140", "a remote file is downloaded without a checksum";
     FrontendTooOld = "E0141", "the spec uses a Dockerfile feature its frontend version lacks, with no fallback";
     CrossNativeOutput = "E0150", "a build that cross-compiles gives the runner native dependencies built for the builder's platform";
+    CrossHostOnly = "E0151", "an image cross-compiles, but an ecosystem of its builds builds only for the platform it runs on";
     LockFile = "E0160", "the lock file cannot be read";
     NotLocked = "E0161", "an image reference has no entry in the lock file (`imgspec lock --check`)";
     RegistryFailure = "E0162", "a registry could not resolve an image reference";
@@ -105,6 +106,8 @@ codes! {
     InitMissingLock = "W0181", "`imgspec init` found a manifest without the lock file its install needs";
     UnlockedReference = "W0120", "an image reference has no entry in the lock file, so it is pulled by tag";
     UnusedInstall = "W0122", "an ecosystem's install feeds nothing the runner copies, so the Dockerfile leaves it out";
+    EmulatedBuild = "W0123", "the image is published for several platforms without cross-compiling, so its build stages run under emulation";
+    CrossHeaders = "W0124", "a build that cross-compiles installs C libraries for the builder's platform only";
     UnlockedTool = "W0121", "a tool has no entry in the lock file, so the newest release of its series is installed unchecked";
     NotImported = "W0175", "a Dockerfile instruction has no place in the imported spec, and is listed as a comment";
     ImportedRoot = "W0176", "the imported Dockerfile runs its container as root; the spec runs it as a non-root user";

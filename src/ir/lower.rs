@@ -82,11 +82,60 @@ pub fn lower(image: &Image) -> Dockerfile {
         runner_stage(image, &layouts),
         image.runner.base.default_user,
     ));
+    for stage in &mut stages {
+        declare_targets(&mut stage.lines);
+    }
     Dockerfile {
         image: image.name.clone(),
         stages,
         ignore: ignore_lines(image),
     }
+}
+
+/// BuildKit's platform arguments a command may read (`$TARGETARCH`).
+const TARGET_ARGS: [&str; 4] = ["TARGETOS", "TARGETARCH", "TARGETVARIANT", "TARGETPLATFORM"];
+
+/// A stage reads the target's platform arguments only where it declares
+/// them: before its first RUN that names one (an ecosystem's install that
+/// builds for the target, a build step), unless declared already. Declared
+/// where read and no earlier, since an ARG joins the cache key of every
+/// RUN after it.
+fn declare_targets(lines: &mut Vec<Line>) {
+    let reads = |line: &Line| match &line.instruction {
+        Instruction::Run(run) => run
+            .commands
+            .iter()
+            .chain(&run.script)
+            .any(|text| TARGET_ARGS.iter().any(|name| names_variable(text, name))),
+        _ => false,
+    };
+    let Some(at) = lines.iter().position(reads) else {
+        return;
+    };
+    if lines[..at]
+        .iter()
+        .any(|l| matches!(l.instruction, Instruction::Declare(_)))
+    {
+        return;
+    }
+    let mut names: Vec<String> = ["TARGETOS", "TARGETARCH", "TARGETVARIANT"]
+        .map(String::from)
+        .to_vec();
+    let platform = lines[at..].iter().any(|l| match &l.instruction {
+        Instruction::Run(run) => run
+            .commands
+            .iter()
+            .chain(&run.script)
+            .any(|text| names_variable(text, "TARGETPLATFORM")),
+        _ => false,
+    });
+    if platform {
+        names.push("TARGETPLATFORM".to_string());
+    }
+    lines.insert(
+        at,
+        Line::new(Instruction::Declare(names), Reason::TargetArgs, []),
+    );
 }
 
 /// Whether imgspec names one of its own stages `name`, so a user's extra

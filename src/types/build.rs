@@ -27,8 +27,11 @@ pub(super) fn package_sets(v: &V, d: &mut Diagnostics) -> (Vec<Package>, Vec<Pac
 }
 
 pub(super) fn package_list(v: &V, d: &mut Diagnostics) -> Vec<Package> {
+    // As with commands, an entry that renders empty is left out, so a
+    // template can switch one off with an interpolation.
     fields::strings(v, d)
         .into_iter()
+        .filter(|(text, _)| !text.trim().is_empty())
         .map(|(text, span)| match text.split_once('=') {
             Some((name, version)) => Package {
                 name: name.to_string(),
@@ -137,6 +140,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
         .get("cross_env")
         .map(|v| env_vars(v, d))
         .unwrap_or_default());
+    let cross = f.get("cross").and_then(|v| fields::boolean(v, d));
     let linkage = match f.get("linkage") {
         Some(v) => fields::word(v, LINKAGES, "linkage", d),
         None => Some(Linkage::Dynamic),
@@ -146,6 +150,7 @@ pub(super) fn ecosystem(v: &V, d: &mut Diagnostics) -> Option<Ecosystem> {
     all_build_env.extend(build_env);
     Some(Ecosystem {
         cross_env,
+        cross,
         name: i.name.clone(),
         dir,
         manifests,

@@ -6,6 +6,7 @@ mod accounts;
 mod base;
 mod build;
 mod cached;
+mod cross;
 mod fields;
 mod files;
 mod layers;
@@ -42,6 +43,7 @@ pub fn check(images: &[ExpandedImage], d: &mut Diagnostics) -> Vec<Image> {
             let model = image_model(image, d)?;
             rules::check(&model, d);
             layers::check(&model, d);
+            cross::check(&model, d);
             prepare::check(&model, d);
             cached::check(&model, d);
             publish::check(&model, d);

@@ -29,6 +29,7 @@ pub(super) fn publish(v: &V, d: &mut Diagnostics) -> Publish {
         .get("tags")
         .map(|v| fields::strings(v, d))
         .unwrap_or_default();
+    let platforms_span = f.get("platforms").map(|v| v.span);
     let platforms = f
         .get("platforms")
         .map(|v| fields::strings(v, d))
@@ -113,6 +114,7 @@ pub(super) fn publish(v: &V, d: &mut Diagnostics) -> Publish {
     Publish {
         tags: tags.into_iter().map(|(t, _)| t).collect(),
         platforms: platforms.into_iter().map(|(p, _)| p).collect(),
+        platforms_span,
         cache: cache.map(|(c, _)| c),
         provenance,
         attest,
