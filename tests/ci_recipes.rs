@@ -15,7 +15,7 @@ use std::process::Command as Process;
 
 use clap::Parser;
 use common::recipes::{build_job, jobs, recipes, scalar, Job, Kind, Recipe, Step, REGISTRY};
-use common::{compile_file, copy_dir, doc_blocks, stages, workspace};
+use common::{copy_dir, doc_blocks, workspace};
 use yaml_rust2::Yaml;
 
 const PAGE: &str = "docs/ci.md";
@@ -61,7 +61,6 @@ fn the_page_has_its_recipes_and_every_ci_file_is_one() {
             "gitlab-ci-rootless",
             "kubernetes-builder",
             "kubernetes-ci",
-            "go-cache-mounts"
         ]
     );
     // A CI file added to the page without a marker would go unchecked.
@@ -170,7 +169,7 @@ fn github_workflows_have_their_shape() {
             );
         }
     }
-    assert_eq!(workflows, 2);
+    assert_eq!(workflows, 1);
 }
 
 /// Top-level keys of `.gitlab-ci.yml` that are not jobs.
@@ -1047,108 +1046,4 @@ fn the_extraction_gives_each_command_with_what_it_needs() {
             "--oci-worker-no-process-sandbox".into()
         )]
     );
-}
-
-/// The cache-mount targets of each stage of a Dockerfile.
-fn cache_targets(dockerfile: &str) -> BTreeMap<String, BTreeSet<String>> {
-    stages(dockerfile)
-        .into_iter()
-        .map(|(name, instructions)| {
-            let targets = instructions
-                .iter()
-                .flat_map(|(_, rest)| {
-                    rest.split_whitespace()
-                        .filter_map(|w| w.strip_prefix("--mount=type=cache,"))
-                        .filter_map(|m| m.split(',').find_map(|kv| kv.strip_prefix("target=")))
-                        .map(str::to_string)
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-            (name, targets)
-        })
-        .collect()
-}
-
-#[test]
-fn the_cache_mount_recipe_moves_the_caches_the_example_mounts() {
-    let recipe = recipe("go-cache-mounts");
-    let file = recipe
-        .parts
-        .iter()
-        .find(|p| p.kind == Kind::File)
-        .expect("the Dockerfile");
-    let path = file.attrs.get("path").expect("path=");
-    let dockerfile = recipe.file(path).expect("file");
-    let moved = cache_targets(dockerfile);
-    let compiled = compile_file(Path::new("examples/go-scratch/server.imgspec"));
-    let example: BTreeSet<String> = cache_targets(&compiled.outputs[0].dockerfile)
-        .into_values()
-        .flatten()
-        .collect();
-    assert_eq!(example.len(), 2, "{example:?}");
-    assert_eq!(
-        moved["import"], example,
-        "the import mounts every cache the build mounts"
-    );
-    assert_eq!(
-        moved["pack"], example,
-        "the export copies every cache the build mounts"
-    );
-    let stage_names: Vec<String> = stages(dockerfile).into_iter().map(|(n, _)| n).collect();
-
-    let job = build_job(&recipe).expect("images job");
-    let builds: Vec<Vec<String>> = job
-        .commands()
-        .iter()
-        .flat_map(|c| c.words())
-        .filter(|w| w.starts_with(&["docker".into(), "buildx".into(), "build".into()]))
-        .collect();
-    assert_eq!(builds.len(), 2);
-    let bake = job
-        .commands()
-        .iter()
-        .position(|c| c.text == "docker buildx bake --push")
-        .expect("bake");
-    let import = job
-        .commands()
-        .iter()
-        .position(|c| c.text.contains("--target import"))
-        .expect("import");
-    let export = job
-        .commands()
-        .iter()
-        .position(|c| c.text.contains("--target export"))
-        .expect("export");
-    assert!(import < bake && bake < export, "in, build, out");
-    for words in &builds {
-        let (opts, _) = options("cache-mounts", &words[3..], buildx_options("build"));
-        let value = |n: &str| {
-            opts.iter()
-                .find(|(k, _)| k == n)
-                .and_then(|(_, v)| v.clone())
-        };
-        assert_eq!(value("--file").as_ref(), Some(path));
-        assert!(stage_names.contains(&value("--target").expect("--target")));
-        assert!(
-            opts.iter().any(|(k, _)| k == "--no-cache"),
-            "the copies run every time"
-        );
-    }
-    // What the CI cache keeps is what the export writes and the import reads.
-    let Some(Step::Action { with, .. }) = job
-        .steps
-        .iter()
-        .find(|s| matches!(s, Step::Action { uses, .. } if uses.starts_with("actions/cache")))
-    else {
-        panic!("an actions/cache step")
-    };
-    let kept = &with.iter().find(|(k, _)| k == "path").expect("path").1;
-    assert!(
-        builds[0].last() == Some(kept),
-        "the import's context is the cache"
-    );
-    assert!(builds[1]
-        .iter()
-        .any(|w| w == &format!("type=local,dest={kept}")));
-    assert!(dockerfile.contains("go-mod.tar") && dockerfile.contains("go-build.tar"));
 }
