@@ -1276,14 +1276,16 @@ builder_start() {
   local dir pid _
   dir=$(builder_dir "$1")
   registry_answers || die "the registry is not running: run $0 registry first"
+  apt_install tinyproxy-bin
   builder_stop "$1"
   mkdir -p "$dir/docker-config"
   printf '{"features": {"containerd-snapshotter": true}}\n' >"$dir/daemon.json"
-  cp "$REG/docker-config/config.json" "$dir/docker-config/config.json"
-  ln -sfn "$DOCKER_CFG/cli-plugins" "$dir/docker-config/cli-plugins"
-  # A bridge of its own (docker0 is the main engine's), on a free 10.213.N.0/24: RUN
-  # steps of the default network run there, with no way out, as on the engine; builds
-  # that fetch use the host's network (--network=host).
+  # A bridge of its own (docker0 is the main engine's), on a free 10.213.N.0/24, with
+  # no route out (no NAT: the host's firewall is left alone). RUN steps reach the
+  # package registries through a proxy on the bridge's address, which the client's
+  # configuration hands to every build (HTTP_PROXY and the like, which BuildKit keeps
+  # out of the cache keys), as on a CI runner behind a proxy: so bake, which cannot
+  # ask for the host's network, builds as it would there.
   local bridge=isb-$1 n
   for n in $(seq 1 250); do
     ip -br -4 addr | grep -q " 10\.213\.$n\.1/" || break
@@ -1291,6 +1293,27 @@ builder_start() {
   ip link add name "$bridge" type bridge
   ip addr add "10.213.$n.1/24" dev "$bridge"
   ip link set "$bridge" up
+  cat >"$dir/tinyproxy.conf" <<EOF
+Listen 10.213.$n.1
+Port 3128
+Allow 10.213.$n.0/24
+ConnectPort 443
+ConnectPort 80
+Timeout 120
+MaxClients 64
+LogLevel Warning
+LogFile "$dir/tinyproxy.log"
+PidFile "$dir/tinyproxy.pid"
+EOF
+  tinyproxy -c "$dir/tinyproxy.conf" 9>&- || die "builder $1: tinyproxy did not start"
+  local proxy=http://10.213.$n.1:3128
+  python3 - "$REG/docker-config/config.json" "$proxy" >"$dir/docker-config/config.json" <<'EOF'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["proxies"] = {"default": {"httpProxy": sys.argv[2], "httpsProxy": sys.argv[2], "noProxy": "localhost,127.0.0.1"}}
+json.dump(config, sys.stdout, indent=2)
+EOF
+  ln -sfn "$DOCKER_CFG/cli-plugins" "$dir/docker-config/cli-plugins"
   log "builder $1: starting a fresh dockerd (containerd image store; log $dir/dockerd.log)"
   # SSL_CERT_DIR: the containerd store's push asks the token server from the daemon.
   SSL_CERT_DIR=/etc/ssl/certs:$REG/trust PATH="$BIN:$PATH" setsid "$BIN/dockerd" --config-file "$dir/daemon.json" \
@@ -1328,6 +1351,7 @@ builder_stop() {
     return 0
   fi
   stop_pid "$dir/dockerd.pid" dockerd "builder $1's dockerd"
+  stop_pid "$dir/tinyproxy.pid" tinyproxy "builder $1's proxy"
   { findmnt -rn -o TARGET | grep "^$dir/" || true; } | sort -r | while read -r m; do umount "$m" || true; done
   rm -rf "$dir"
   ! ip link show "isb-$1" >/dev/null 2>&1 || ip link del "isb-$1"

@@ -4138,24 +4138,31 @@ impl FreshBuilder {
 
     /// [`FreshBuilder::docker`], to run elsewhere.
     fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(engine_prefix().join("bin/docker"));
+        command.args(args).envs(self.env()).stdin(Stdio::null());
+        command
+    }
+
+    /// What points a docker client at this builder (as its `env.sh`).
+    fn env(&self) -> Vec<(&'static str, String)> {
         let prefix = engine_prefix();
         let path = std::env::var("PATH").unwrap_or_default();
-        let mut command = Command::new(prefix.join("bin/docker"));
-        command
-            .args(args)
-            .env("PATH", format!("{}:{path}", prefix.join("bin").display()))
-            .env(
+        vec![
+            ("PATH", format!("{}:{path}", prefix.join("bin").display())),
+            (
                 "DOCKER_HOST",
                 format!("unix://{}", self.dir.join("docker.sock").display()),
-            )
-            .env("DOCKER_CONFIG", self.dir.join("docker-config"))
-            .env(
+            ),
+            (
+                "DOCKER_CONFIG",
+                self.dir.join("docker-config").display().to_string(),
+            ),
+            (
                 "SSL_CERT_DIR",
                 format!("/etc/ssl/certs:{}", prefix.join("registry/trust").display()),
-            )
-            .env("DOCKER_BUILDKIT", "1")
-            .stdin(Stdio::null());
-        command
+            ),
+            ("DOCKER_BUILDKIT", "1".to_string()),
+        ]
     }
 }
 
@@ -4349,47 +4356,10 @@ fn multi_platform_bake_on_a_fresh_builder() {
             .output()
             .unwrap_or_else(|e| panic!("cannot run docker buildx bake: {e}"))
     };
-    let out = bake(&["--progress=plain", "--push", "hello"]);
-    check(&out, "docker buildx bake --push hello (both platforms)");
-    // The site's `npm ci` needs the registry, and the engine's builds reach
-    // it only with the host's network, which bake (buildx 0.13) cannot ask
-    // for: the same target is built with `buildx build`, from bake's plan.
-    let plan = bake(&["--print", "site"]);
-    check(&plan, "docker buildx bake --print site");
-    let plan: Value = serde_json::from_slice(&plan.stdout).expect("bake's plan as JSON");
-    let site = &plan["target"]["site"];
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    let list =
-        |v: &Value| -> Vec<String> { v.as_array().into_iter().flatten().map(text).collect() };
-    let mut args: Vec<String> = [
-        "buildx",
-        "build",
-        "--network=host",
-        "--progress=plain",
-        "--push",
-    ]
-    .map(String::from)
-    .to_vec();
-    args.extend(["--platform".into(), list(&site["platforms"]).join(",")]);
-    // bake's Dockerfile is relative to the context, build's to where it runs.
-    let dockerfile = Path::new(&text(&site["context"])).join(text(&site["dockerfile"]));
-    args.extend(["-f".into(), dockerfile.display().to_string()]);
-    for tag in list(&site["tags"]) {
-        args.extend(["-t".into(), tag]);
-    }
-    for (name, value) in site["contexts"].as_object().into_iter().flatten() {
-        args.extend(["--build-context".into(), format!("{name}={}", text(value))]);
-    }
-    args.push(text(&site["context"]));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = builder
-        .command(&args)
-        .current_dir(&root)
-        .output()
-        .expect("run docker buildx build");
+    let out = bake(&["--progress=plain", "--push"]);
     check(
         &out,
-        "docker buildx build --platform linux/amd64,linux/arm64 --push (the site)",
+        "docker buildx bake --push (two images, two platforms each)",
     );
     let seconds = started.elapsed().as_secs_f64();
 
@@ -4453,8 +4423,8 @@ fn multi_platform_bake_on_a_fresh_builder() {
         }
     }
     eprintln!(
-        "[e2e multi-platform] the Go service by one bake and the site by buildx build, \
-         each for linux/amd64 and linux/arm64, no emulator, pushed in {seconds:.1} s"
+        "[e2e multi-platform] one bake, two images for linux/amd64 and linux/arm64 each, \
+         no emulator, pushed in {seconds:.1} s"
     );
 }
 
@@ -4547,4 +4517,173 @@ fn examples_build_rootless() {
         user.uid,
         building.elapsed().as_secs_f64()
     );
+}
+
+/// The build jobs of docs/ci.md's GitHub Actions and GitLab CI recipes,
+/// their command lines run as written (`tests/common/recipes.rs` extracts
+/// them) on fresh builders, with the engine's registry in place of
+/// `registry.example.com`, on the page's `publish` example. Left out, and
+/// printed: installing imgspec (the test's binary is on the PATH),
+/// installing emulators and creating a `docker-container` builder (its
+/// image is out of reach: the fresh builder, the docker driver with the
+/// containerd image store, stands for it). The project builds for the
+/// engine's platform alone, since the engine has no emulator. GitHub's job
+/// runs first and pushes the image and the registry cache; GitLab's runs on
+/// a second fresh builder and must run no `RUN` step: every one comes from
+/// the cache the first exported.
+#[test]
+#[ignore = "needs a Docker engine and its local registry: run scripts/e2e.sh"]
+fn ci_recipes_build_on_fresh_builders() {
+    use common::recipes::{build_job, recipes};
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    require_engine();
+    let registry = LocalRegistry::from_env();
+    let page = std::fs::read_to_string(repo_root().join("docs/ci.md")).expect("docs/ci.md");
+    let spec = common::doc_blocks(&page)
+        .into_iter()
+        .find(|b| b.text.contains("cache     ="))
+        .expect("the publish example")
+        .text
+        .replace("registry.example.com", &registry.host)
+        .replace(r#"["linux/amd64", "linux/arm64"]"#, r#"["linux/amd64"]"#);
+    assert!(spec.contains(r#"platforms = ["linux/amd64"]"#), "{spec}");
+
+    // A repository with the example at services/api, generated files committed.
+    let root = out_root().join("ci-recipes");
+    let _ = std::fs::remove_dir_all(&root);
+    let api = root.join("services/api");
+    copy_dir(&repo_root().join("examples/python-api"), &api);
+    for generated in ["Dockerfile", "Dockerfile.dockerignore", "api.imgspec"] {
+        let _ = std::fs::remove_file(api.join(generated));
+    }
+    write(&api.join("api.imgspec"), &spec);
+    // The page's spec installs no build packages: no psycopg2 to compile.
+    write(&api.join("requirements.txt"), "gunicorn==22.0.0\n");
+    check(&imgspec_in(&root, &["compile"]), "imgspec compile");
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=ci", "-c", "user.email=ci@example.com"])
+            .args(args)
+            .current_dir(&root)
+            .output()
+            .expect("run git");
+        check(&out, &format!("git {}", args.join(" ")));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "services"]);
+    let sha = git(&["rev-parse", "HEAD"]);
+
+    let skipped = |text: &str| {
+        [
+            "cargo install",
+            "apk add",
+            "docker run --privileged",
+            "docker buildx create",
+        ]
+        .iter()
+        .find(|prefix| text.starts_with(*prefix))
+        .copied()
+    };
+    let bin = Path::new(env!("CARGO_BIN_EXE_imgspec"))
+        .parent()
+        .expect("the binary's directory")
+        .to_path_buf();
+    let all = recipes(&page);
+    for (n, name) in ["github-actions", "gitlab-ci"].iter().enumerate() {
+        let recipe = all
+            .iter()
+            .find(|r| r.name == *name)
+            .unwrap_or_else(|| panic!("no recipe {name}"));
+        let job = build_job(recipe).unwrap_or_else(|| panic!("{name}: no build job"));
+        let mut script = String::from("set -euo pipefail\n");
+        let mut left_out = Vec::new();
+        for command in job.commands() {
+            match skipped(&command.text) {
+                Some(_) => left_out.push(command.text.clone()),
+                None => {
+                    script.push_str(&command.with_registry(&registry.host));
+                    script.push('\n');
+                }
+            }
+        }
+        assert!(
+            script.contains("docker buildx bake --push"),
+            "{name}:\n{script}"
+        );
+        let builder = FreshBuilder::start(&format!("recipe-{n}"));
+        // The example's base, as the examples test maps it.
+        let pulled = builder.docker(&[
+            "pull",
+            &format!("{}/library/python:3.11-slim-bookworm", registry.host),
+        ]);
+        check(&pulled, "docker pull the python stand-in");
+        let tagged = builder.docker(&[
+            "tag",
+            &format!("{}/library/python:3.11-slim-bookworm", registry.host),
+            "python:3.12-slim-bookworm",
+        ]);
+        check(&tagged, "docker tag");
+        let mut env = builder.env();
+        for (name, value) in &mut env {
+            if *name == "PATH" {
+                *value = format!("{}:{value}", bin.display());
+            }
+        }
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .envs(env)
+            .env("GITHUB_SERVER_URL", "https://git.example.com")
+            .env("GITHUB_REPOSITORY", "team/services")
+            .env("CI_COMMIT_SHA", &sha)
+            .env("CI_PROJECT_URL", "https://git.example.com/team/services")
+            .env("CI_REGISTRY", &registry.host)
+            .env("CI_REGISTRY_USER", &registry.user)
+            .env("CI_REGISTRY_PASSWORD", &registry.password)
+            .current_dir(&root)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the recipe's commands");
+        check(&out, &format!("the {name} recipe's build job"));
+        let log = said(&out);
+        let steps = parse_steps(&log);
+        let runs: Vec<&Step> = steps
+            .iter()
+            .filter(|s| s.instruction.starts_with("RUN "))
+            .collect();
+        assert!(
+            !runs.is_empty(),
+            "{name}: no RUN step in the log:\n{}",
+            tail(&log, 40)
+        );
+        if n > 0 {
+            let ran: Vec<&&Step> = runs.iter().filter(|s| s.status != Status::Cached).collect();
+            assert!(
+                ran.is_empty(),
+                "{name} on a fresh builder with the first recipe's registry cache ran {ran:#?}\n{}",
+                tail(&log, 40)
+            );
+        }
+        eprintln!(
+            "[e2e ci recipes] {name}: the build job ran on a fresh builder, {} of {} RUN steps cached; left out: {left_out:?}",
+            runs.iter().filter(|s| s.status == Status::Cached).count(),
+            runs.len()
+        );
+    }
+    // What the jobs pushed: the image and its registry cache.
+    for (repo, tag) in [("team/api", "1.4.2"), ("team/cache/api", "latest")] {
+        let path = format!("{repo}/manifests/{tag}");
+        let challenge = bearer_challenge(&registry.curl(&["-I"], &registry.url(&path)));
+        let token = registry
+            .token(&challenge, &format!("repository:{repo}:pull"), true)
+            .json()["token"]
+            .as_str()
+            .expect("a token")
+            .to_string();
+        let accept = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+        let got = registry.get("HEAD", &path, &token, accept);
+        assert_eq!(got.status, 200, "{repo}:{tag} was not pushed");
+    }
 }
