@@ -1276,7 +1276,7 @@ builder_start() {
   local dir pid _
   dir=$(builder_dir "$1")
   registry_answers || die "the registry is not running: run $0 registry first"
-  apt_install tinyproxy-bin
+  apt_install tinyproxy-bin iproute2 procps
   builder_stop "$1"
   mkdir -p "$dir/docker-config"
   printf '{"features": {"containerd-snapshotter": true}}\n' >"$dir/daemon.json"
@@ -1392,7 +1392,7 @@ rootless_answers() { as_rootless docker version >/dev/null 2>&1; }
 
 # `engine.sh rootless`: the user, its subordinate ids, the tools, then the engine.
 rootless_start() {
-  apt_install rootlesskit slirp4netns uidmap util-linux
+  apt_install rootlesskit slirp4netns uidmap util-linux procps passwd
   install_engine
   if ! id "$ROOTLESS_USER" >/dev/null 2>&1; then
     log "rootless: adding the user $ROOTLESS_USER"
