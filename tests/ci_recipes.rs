@@ -61,6 +61,7 @@ fn the_page_has_its_recipes_and_every_ci_file_is_one() {
             "gitlab-ci-rootless",
             "kubernetes-builder",
             "kubernetes-ci",
+            "rootless-docker",
         ]
     );
     // A CI file added to the page without a marker would go unchecked.
