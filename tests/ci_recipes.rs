@@ -11,11 +11,10 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command as Process;
 
 use clap::Parser;
 use common::recipes::{build_job, jobs, recipes, scalar, Job, Kind, Recipe, Step, REGISTRY};
-use common::{copy_dir, doc_blocks, workspace};
+use common::{copy_dir, doc_blocks, imgspec, workspace};
 use yaml_rust2::Yaml;
 
 const PAGE: &str = "docs/ci.md";
@@ -345,15 +344,6 @@ fn scratch_project(name: &str) -> PathBuf {
         String::from_utf8_lossy(&compiled.stderr)
     );
     dir
-}
-
-fn imgspec(dir: &Path, args: &[&str]) -> std::process::Output {
-    Process::new(env!("CARGO_BIN_EXE_imgspec"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run imgspec")
 }
 
 #[test]

@@ -2351,6 +2351,19 @@ fn docker_cmd() -> Command {
     cmd
 }
 
+/// `docker build` of `dir` (its `Dockerfile`) as `tag`, with the host's
+/// network and the plain progress log, and `extra` options.
+fn build_dir(dir: &Path, tag: &str, extra: &[&str]) -> Output {
+    let dir = dir.display().to_string();
+    let args = [
+        &["build", "--network=host", "--progress=plain"],
+        extra,
+        &["-t", tag, &dir],
+    ]
+    .concat();
+    docker(&args)
+}
+
 fn docker(args: &[&str]) -> Output {
     docker_cmd()
         .args(args)
@@ -2915,13 +2928,7 @@ fn writable_made_by_the_build() {
     );
     let tag = "imgspec-e2e/runner-built-dir";
     let _images = Images::new(&[tag]);
-    let out = docker(&[
-        "build",
-        "--network=host",
-        "-t",
-        tag,
-        &dir.display().to_string(),
-    ]);
+    let out = build_dir(&dir, tag, &[]);
     check(&out, "docker build");
     assert_ne!(image_user(tag).0, 0, "the image runs as root");
     let run = docker(&["run", "--rm", "--network=none", tag]);
@@ -3009,15 +3016,7 @@ fn go_cross_arm64() {
     );
     let tag = "imgspec-e2e/go-cross-arm64";
     let _images = Images::new(&[tag]);
-    let out = docker(&[
-        "build",
-        "--network=host",
-        "--platform",
-        "linux/arm64",
-        "-t",
-        tag,
-        &dir.display().to_string(),
-    ]);
+    let out = build_dir(&dir, tag, &["--platform", "linux/arm64"]);
     check(&out, "docker build --platform linux/arm64");
     assert_eq!(
         inspect_image(tag, "{{.Os}}/{{.Architecture}}"),
@@ -3094,16 +3093,7 @@ fn static_site_cross_arm64() {
     );
     let tag = "imgspec-e2e/static-cross-arm64";
     let _images = Images::new(&[tag]);
-    let out = docker(&[
-        "build",
-        "--network=host",
-        "--progress=plain",
-        "--platform",
-        "linux/arm64",
-        "-t",
-        tag,
-        &dir.display().to_string(),
-    ]);
+    let out = build_dir(&dir, tag, &["--platform", "linux/arm64"]);
     check(&out, "docker build --platform linux/arm64");
     let log = said(&out);
     assert!(
@@ -3249,13 +3239,7 @@ fn hostile_values_arrive_as_written() {
     let (dir, _) = prepare_project("hostile", "service.imgspec", "hostile");
     let tag = "imgspec-e2e/hostile";
     let _images = Images::new(&[tag]);
-    let out = docker(&[
-        "build",
-        "--network=host",
-        "-t",
-        tag,
-        &dir.display().to_string(),
-    ]);
+    let out = build_dir(&dir, tag, &[]);
     check(&out, "docker build (hostile values)");
 
     let workdir = r#"/srv/it's "here" $HOME"#;
@@ -3462,13 +3446,7 @@ fn lock_against_the_engine_registry_and_build_by_digest() {
     write(&dir.join("Dockerfile"), &dockerfile);
     let tag = "imgspec-e2e/lock-registry";
     let _images = Images::new(&[tag]);
-    let out = docker(&[
-        "build",
-        "--network=host",
-        "-t",
-        tag,
-        &dir.display().to_string(),
-    ]);
+    let out = build_dir(&dir, tag, &[]);
     check(&out, "docker build of the locked Dockerfile");
     let run = docker(&["run", "--rm", "--network=none", tag]);
     check(&run, "docker run");
@@ -4296,16 +4274,6 @@ fn registry_cache_across_fresh_builders() {
     );
 }
 
-/// `imgspec ARGS` in `dir`.
-fn imgspec_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_imgspec"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run imgspec: {e}"))
-}
-
 /// `publish.platforms = ["linux/amd64", "linux/arm64"]` for the Go service
 /// and the static site (`cross.imgspec` of each), built by one `docker
 /// buildx bake` of the bake file `imgspec bake` writes, on a fresh builder
@@ -4330,7 +4298,7 @@ fn multi_platform_bake_on_a_fresh_builder() {
     for command in ["compile", "bake"] {
         let mut args = vec![command, "--root", "."];
         args.extend(specs);
-        let out = imgspec_in(&root, &args);
+        let out = common::imgspec(&root, &args);
         check(&out, &format!("imgspec {command}"));
     }
     // The builder reaches no registry but the local one: the Go toolchain
@@ -4559,7 +4527,7 @@ fn ci_recipes_build_on_fresh_builders() {
     write(&api.join("api.imgspec"), &spec);
     // The page's spec installs no build packages: no psycopg2 to compile.
     write(&api.join("requirements.txt"), "gunicorn==22.0.0\n");
-    check(&imgspec_in(&root, &["compile"]), "imgspec compile");
+    check(&common::imgspec(&root, &["compile"]), "imgspec compile");
     let git = |args: &[&str]| {
         let out = Command::new("git")
             .args(["-c", "user.name=ci", "-c", "user.email=ci@example.com"])

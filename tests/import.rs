@@ -8,9 +8,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::{compile_file, copy_dir, rendered, sorted_entries, workspace};
+use common::{compile_file, copy_dir, imgspec, rendered, sorted_entries, workspace};
 use imgspec::import::{self, map::Context};
 
 const FIXTURES: &str = "tests/fixtures/import";
@@ -69,15 +68,6 @@ fn every_case_imports_to_a_spec_that_compiles() {
         );
         assert!(!c.outputs.is_empty(), "{name}: compiles to nothing");
     }
-}
-
-fn imgspec(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_imgspec"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run imgspec")
 }
 
 #[test]

@@ -6,9 +6,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::{codes, compile_file, copy_dir, rendered, sorted_entries};
+use common::{codes, compile_file, copy_dir, imgspec, rendered, sorted_entries};
 use imgspec::init::{generate, NoQuestions, SPEC_NAME};
 
 const FIXTURES: &str = "tests/fixtures/init";
@@ -135,15 +134,6 @@ fn answers_replace_guesses() {
         answered.text
     );
     assert!(answered.text.contains("apps/api/src/server.js"));
-}
-
-fn imgspec(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_imgspec"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run imgspec")
 }
 
 #[test]

@@ -10,6 +10,16 @@ use imgspec::diagnostic::{render_human, ColorChoice};
 use imgspec::frontend::Frontend;
 use imgspec::loader::{FsLoader, Loader, MemoryLoader};
 
+/// `imgspec ARGS` (the binary under test) in `dir`, without colour.
+pub fn imgspec(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_imgspec"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run imgspec")
+}
+
 /// Every spec under `examples/` that defines an image (template modules
 /// are left out), sorted.
 pub fn example_specs() -> Vec<PathBuf> {
