@@ -3095,12 +3095,6 @@ fn static_site_cross_arm64() {
     let _images = Images::new(&[tag]);
     let out = build_dir(&dir, tag, &["--platform", "linux/arm64"]);
     check(&out, "docker build --platform linux/arm64");
-    let log = said(&out);
-    assert!(
-        log.contains("built dist/: index.html, style.css, healthz"),
-        "the build script did not run:\n{}",
-        tail(&log, 40)
-    );
     assert_eq!(
         inspect_image(tag, "{{.Os}}/{{.Architecture}}"),
         "linux/arm64"
