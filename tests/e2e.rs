@@ -2327,28 +2327,47 @@ fn docker_cmd() -> Command {
     let mut cmd = if std::env::var_os("DOCKER_HOST").is_none() && prefix.join("bin/docker").exists()
     {
         let mut cmd = Command::new(prefix.join("bin/docker"));
-        let path = std::env::var("PATH").unwrap_or_default();
-        cmd.env("PATH", format!("{}:{path}", prefix.join("bin").display()))
-            .env(
-                "DOCKER_HOST",
-                format!("unix://{}", prefix.join("docker.sock").display()),
-            )
-            .env("DOCKER_CONFIG", prefix.join("docker-config"));
+        cmd.envs(client_env(
+            &prefix.join("docker.sock"),
+            &prefix.join("docker-config"),
+        ));
         cmd
     } else {
-        Command::new("docker")
+        let mut cmd = Command::new("docker");
+        cmd.envs(registry_trust_env()).env("DOCKER_BUILDKIT", "1");
+        cmd
     };
-    // buildx itself asks the registry's token server for a token: the
-    // engine's local registry CA must be trusted by the client too.
-    let trust = prefix.join("registry/trust");
-    if trust.is_dir() {
-        cmd.env(
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// What points this engine's docker client at the daemon on `socket`,
+/// with the client configuration in `config`.
+fn client_env(socket: &Path, config: &Path) -> Vec<(&'static str, String)> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let mut env = vec![
+        (
+            "PATH",
+            format!("{}:{path}", engine_prefix().join("bin").display()),
+        ),
+        ("DOCKER_HOST", format!("unix://{}", socket.display())),
+        ("DOCKER_CONFIG", config.display().to_string()),
+        ("DOCKER_BUILDKIT", "1".to_string()),
+    ];
+    env.extend(registry_trust_env());
+    env
+}
+
+/// buildx itself asks the registry's token server for a token: the
+/// engine's local registry CA must be trusted by the client too.
+fn registry_trust_env() -> Option<(&'static str, String)> {
+    let trust = engine_prefix().join("registry/trust");
+    trust.is_dir().then(|| {
+        (
             "SSL_CERT_DIR",
             format!("/etc/ssl/certs:{}", trust.display()),
-        );
-    }
-    cmd.env("DOCKER_BUILDKIT", "1").stdin(Stdio::null());
-    cmd
+        )
+    })
 }
 
 /// `docker build` of `dir` (its `Dockerfile`) as `tag`, with the host's
@@ -2431,6 +2450,17 @@ fn created(tag: &str) -> Container {
 }
 
 impl Container {
+    /// `docker cp` of `from` in the container to `dest` on the host.
+    fn copy_out(&self, from: &str, dest: &Path) -> PathBuf {
+        let out = docker(&[
+            "cp",
+            &format!("{}:{from}", self.0),
+            &dest.display().to_string(),
+        ]);
+        check(&out, &format!("docker cp {from}"));
+        dest.to_path_buf()
+    }
+
     fn inspect(&self, format: &str) -> String {
         let out = docker(&["inspect", "-f", format, &self.0]);
         check(&out, &format!("docker inspect {}", self.0));
@@ -3016,29 +3046,21 @@ fn go_cross_arm64() {
     );
     let tag = "imgspec-e2e/go-cross-arm64";
     let _images = Images::new(&[tag]);
-    let out = build_dir(&dir, tag, &["--platform", "linux/arm64"]);
-    check(&out, "docker build --platform linux/arm64");
-    assert_eq!(
-        inspect_image(tag, "{{.Os}}/{{.Architecture}}"),
-        "linux/arm64"
-    );
+    build_for_arm64(&dir, tag);
     // The binary itself: a 64-bit little-endian ELF for AArch64 (machine 183).
-    let container = created(tag);
-    let binary = dir.join("hello-arm64");
-    let copied = docker(&[
-        "cp",
-        &format!("{}:/out/hello", container.0),
-        &binary.display().to_string(),
-    ]);
-    check(&copied, "docker cp /out/hello");
-    assert_aarch64_elf(&binary);
+    let binary = created(tag).copy_out("/out/hello", &dir.join("hello-arm64"));
+    assert_elf_machine(&binary, AARCH64);
     eprintln!(
         "[e2e go-cross] linux/arm64 image built without emulation; /out/hello is an AArch64 ELF"
     );
 }
 
-/// A 64-bit little-endian ELF file for AArch64 (machine 183).
-fn assert_aarch64_elf(file: &Path) {
+/// ELF machine numbers (`e_machine`).
+const X86_64: u16 = 62;
+const AARCH64: u16 = 183;
+
+/// A 64-bit little-endian ELF file for `machine`.
+fn assert_elf_machine(file: &Path, machine: u16) {
     let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     assert!(bytes.len() > 20, "{}: too short for ELF", file.display());
     assert_eq!(
@@ -3055,9 +3077,20 @@ fn assert_aarch64_elf(file: &Path) {
     );
     assert_eq!(
         u16::from_le_bytes([bytes[18], bytes[19]]),
-        183,
-        "{}: not AArch64",
+        machine,
+        "{}: for another machine than {machine}",
         file.display()
+    );
+}
+
+/// `docker build --platform linux/arm64` of `dir` as `tag`, on this amd64
+/// engine with no emulator; the image's config must say linux/arm64.
+fn build_for_arm64(dir: &Path, tag: &str) {
+    let out = build_dir(dir, tag, &["--platform", "linux/arm64"]);
+    check(&out, "docker build --platform linux/arm64");
+    assert_eq!(
+        inspect_image(tag, "{{.Os}}/{{.Architecture}}"),
+        "linux/arm64"
     );
 }
 
@@ -3093,27 +3126,16 @@ fn static_site_cross_arm64() {
     );
     let tag = "imgspec-e2e/static-cross-arm64";
     let _images = Images::new(&[tag]);
-    let out = build_dir(&dir, tag, &["--platform", "linux/arm64"]);
-    check(&out, "docker build --platform linux/arm64");
-    assert_eq!(
-        inspect_image(tag, "{{.Os}}/{{.Architecture}}"),
-        "linux/arm64"
-    );
+    build_for_arm64(&dir, tag);
     let container = created(tag);
-    let copy = |from: &str, to: &str| {
-        let dest = dir.join(to);
-        let out = docker(&[
-            "cp",
-            &format!("{}:{from}", container.0),
-            &dest.display().to_string(),
-        ]);
-        check(&out, &format!("docker cp {from}"));
-        dest
-    };
     // The server is the target's: nginx of the arm64 stand-in.
-    assert_aarch64_elf(&copy("/usr/sbin/nginx", "nginx-arm64"));
+    let nginx = container.copy_out("/usr/sbin/nginx", &dir.join("nginx-arm64"));
+    assert_elf_machine(&nginx, AARCH64);
     // The page is the one built on the builder's platform.
-    let page = copy("/usr/share/nginx/html/index.html", "index-arm64.html");
+    let page = container.copy_out(
+        "/usr/share/nginx/html/index.html",
+        &dir.join("index-arm64.html"),
+    );
     let page = std::fs::read_to_string(&page).expect("the copied page");
     assert!(
         page.contains("<h1>hello from static") && page.contains("<strong>marked</strong>"),
@@ -4117,24 +4139,10 @@ impl FreshBuilder {
 
     /// What points a docker client at this builder (as its `env.sh`).
     fn env(&self) -> Vec<(&'static str, String)> {
-        let prefix = engine_prefix();
-        let path = std::env::var("PATH").unwrap_or_default();
-        vec![
-            ("PATH", format!("{}:{path}", prefix.join("bin").display())),
-            (
-                "DOCKER_HOST",
-                format!("unix://{}", self.dir.join("docker.sock").display()),
-            ),
-            (
-                "DOCKER_CONFIG",
-                self.dir.join("docker-config").display().to_string(),
-            ),
-            (
-                "SSL_CERT_DIR",
-                format!("/etc/ssl/certs:{}", prefix.join("registry/trust").display()),
-            ),
-            ("DOCKER_BUILDKIT", "1".to_string()),
-        ]
+        client_env(
+            &self.dir.join("docker.sock"),
+            &self.dir.join("docker-config"),
+        )
     }
 }
 
@@ -4357,7 +4365,7 @@ fn multi_platform_bake_on_a_fresh_builder() {
             .collect();
         platforms.sort();
         assert_eq!(platforms, ["linux/amd64", "linux/arm64"], "{reference}");
-        for (platform, machine) in [("linux/amd64", 62u16), ("linux/arm64", 183)] {
+        for (platform, machine) in [("linux/amd64", X86_64), ("linux/arm64", AARCH64)] {
             let pulled = builder.docker(&["pull", "--platform", platform, &reference]);
             check(
                 &pulled,
@@ -4370,17 +4378,7 @@ fn multi_platform_bake_on_a_fresh_builder() {
             let copied =
                 builder.docker(&["cp", &format!("{id}:{binary}"), &file.display().to_string()]);
             check(&copied, &format!("docker cp {binary} ({platform})"));
-            let bytes = std::fs::read(&file).expect("the copied binary");
-            assert_eq!(
-                &bytes[..4],
-                b"\x7fELF",
-                "{reference} {platform}: {binary} is not ELF"
-            );
-            assert_eq!(
-                u16::from_le_bytes([bytes[18], bytes[19]]),
-                machine,
-                "{reference} {platform}: {binary} is for another machine"
-            );
+            assert_elf_machine(&file, machine);
             let _ = builder.docker(&["rm", &id]);
         }
     }
